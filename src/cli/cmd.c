@@ -29,9 +29,10 @@ int qun_cli_main(int argc, char **argv) {
     return QUN_EXIT_FAIL;
   }
   if (argc < 2) {
-    const struct qun_cmd *help = qun_cmd_find("help");
-    char *hargv[] = {"help", NULL};
-    help->exec(help, 1, hargv);
+    fprintf(stderr, "usage: qun COMMAND [ARGS]\ncommands:");
+    for (const struct qun_cmd *const *c = qun_cmd_table; *c; c++)
+      fprintf(stderr, " %s", (*c)->name);
+    fprintf(stderr, "\nRun 'qun help' for what each does.\n");
     return QUN_EXIT_USAGE;
   }
   const char *name = argv[1];

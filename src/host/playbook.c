@@ -310,6 +310,7 @@ static int pvalue_gc(lua_State *L) {
 
 static int params_index(lua_State *L) {
   lua_settop(L, 2);
+  lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
     return 1;
   lua_pushvalue(L, 2);

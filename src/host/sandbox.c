@@ -26,6 +26,23 @@ struct qun_sandbox *qun_sandbox_of(lua_State *L) {
   return *(struct qun_sandbox **)lua_getextraspace(L);
 }
 
+/* Remembers the script's position at a memory kill: the allocation may
+ * fail outright, and then no handler runs to ask where it happened.
+ * lua_getstack/lua_getinfo("Sl") only read the call chain; they do not
+ * allocate, so they are safe inside the allocator. */
+static void note_where(struct qun_sandbox *sb) {
+  lua_Debug ar;
+  sb->kill_where[0] = '\0';
+  for (int level = 0; lua_getstack(sb->L, level, &ar); level++) {
+    if (!lua_getinfo(sb->L, "Sl", &ar))
+      break;
+    if (ar.currentline > 0) {
+      snprintf(sb->kill_where, sizeof sb->kill_where, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+}
+
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   struct qun_sandbox *sb = ud;
   size_t old = ptr ? osize : 0;
@@ -34,16 +51,19 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     sb->mem_used -= old;
     return NULL;
   }
-  if (nsize > old) {
-    size_t limit = sb->opts.mem_cap + (sb->killed == QUN_KILL_MEMORY ? MEM_RESERVE : 0);
-    if (sb->mem_used + (nsize - old) > limit) {
-      if (sb->killed != QUN_KILL_MEMORY && sb->L) {
-        sb->killed = QUN_KILL_MEMORY;
-        /* lua_sethook is safe to call from anywhere, even here. */
-        lua_sethook(sb->L, lua_gethook(sb->L), LUA_MASKCOUNT, 1);
-      }
-      return NULL;
+  if (nsize > old && sb->mem_used + (nsize - old) > sb->opts.mem_cap) {
+    /* Over the cap: the run is killed. The allocation is still lent from
+     * the reserve when it fits, so the kill is raised by the hook at the
+     * next instruction, with the script's position, rather than as a bare
+     * "not enough memory" from deep inside the VM. */
+    if (sb->killed != QUN_KILL_MEMORY && sb->L) {
+      sb->killed = QUN_KILL_MEMORY;
+      note_where(sb);
+      /* lua_sethook is safe to call from anywhere, even here. */
+      lua_sethook(sb->L, sb->hook, LUA_MASKCOUNT, 1);
     }
+    if (sb->mem_used + (nsize - old) > sb->opts.mem_cap + MEM_RESERVE)
+      return NULL;
   }
   void *p = realloc(ptr, nsize);
   if (p) {
@@ -189,6 +209,7 @@ int qun_sandbox_call(struct qun_sandbox *sb, int nargs, int nresults,
   }
   sb->killed = QUN_KILL_NONE;
   sb->budget_left = sb->opts.budget;
+  sb->hook = sb_hook;
   lua_sethook(L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
   int base = lua_gettop(L) - nargs;
   lua_pushcfunction(L, msgh);
@@ -205,10 +226,18 @@ int qun_sandbox_call(struct qun_sandbox *sb, int nargs, int nresults,
     return 1;
   }
   const char *msg = lua_tostring(L, -1);
-  if (!msg)
-    msg = status == LUA_ERRMEM ? "not enough memory" : "error in error handling";
-  if (status == LUA_ERRMEM && sb->killed != QUN_KILL_MEMORY)
+  char killed[512];
+  if (status == LUA_ERRMEM) {
+    /* No message handler runs for a memory error: say what happened. */
     sb->killed = QUN_KILL_MEMORY;
+    if (sb->kill_where[0])
+      snprintf(killed, sizeof killed, "%s%s", sb->kill_where, kill_message(sb, (char[160]){0}, 160));
+    else
+      snprintf(killed, sizeof killed, "%s: %s", sb->opts.path, kill_message(sb, (char[160]){0}, 160));
+    msg = killed;
+  } else if (!msg) {
+    msg = "error in error handling";
+  }
   copy_first_line(msg, err, errlen);
   if (trace)
     *trace = strdup(msg);

@@ -43,6 +43,8 @@ struct qun_sandbox {
   enum qun_kill killed;  /* BUDGET ends the call; MEMORY ends the run */
   int64_t start_ms;      /* clock at creation, for os.clock */
   void *host;            /* the engine's run, for bindings */
+  lua_Hook hook;         /* the budget hook, re-armed by the allocator */
+  char kill_where[300];  /* "file:line: " of a memory kill */
 };
 
 /* Creates the state with the safe environment. NULL if out of memory. */

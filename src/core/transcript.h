@@ -1,0 +1,18 @@
+/* transcript.h — one line of the run transcript (the JSON-lines contract in
+ * DESIGN.md): {"t": RFC 3339 in the run's zone, "ev": kind, ...fields}, keys
+ * in that order, compact, UTF-8 kept as is. Live runs and dry-runs write
+ * the same lines. Uses: jansson, core/tz. */
+#ifndef QUN_TRANSCRIPT_H
+#define QUN_TRANSCRIPT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Builds the line (no newline) for an event at t_ms. Takes ownership of
+ * fields (a JSON object, may be NULL). Returns a malloc'd string or NULL. */
+char *qun_transcript_line(int64_t t_ms, const char *ev, json_t *fields);
+
+/* RFC 3339 string of a time in ms (seconds precision), as a JSON value. */
+json_t *qun_transcript_time(int64_t t_ms);
+
+#endif

@@ -1,0 +1,51 @@
+/* run.h — one playbook running on one clock: its sandbox, its store rows,
+ * its scheduler, and the one path every handler call takes (a transaction
+ * and an instruction budget around it; effects applied after commit).
+ * Live runs and dry-runs are the same code with a different clock.
+ * Uses: host/playbook, host/sandbox, store/store, core/sched, core/timespec. */
+#ifndef QUN_RUN_H
+#define QUN_RUN_H
+
+#include <lua.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct qun_store;
+struct qun_run;
+typedef struct uv_loop_s uv_loop_t;
+
+struct qun_run_opts {
+  const char *path;                /* the playbook file */
+  const char *const *sets;         /* "name=value": team config first, then --set */
+  int nsets;
+  struct qun_store *store;         /* opened by the caller, outlives the run */
+  uv_loop_t *loop;                 /* real clock; NULL = virtual clock */
+  int64_t start_ms;                /* virtual clock: where time starts */
+  int64_t grace_ms;                /* missed occurrences younger than this still fire */
+  const char *mode;                /* "live" or "sim", recorded with the run */
+  const char *transcript;          /* JSON-lines file to append to, or NULL */
+  FILE *echo;                      /* log lines for the operator, or NULL */
+  uint64_t seed;
+};
+
+/* Loads the playbook (its top level runs as one transaction), records or
+ * resumes its run in the store, re-declares its schedules and restores its
+ * pending jobs. Returns 0, or -1 with one line "file:line: reason" in err. */
+int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, size_t errlen);
+
+/* Virtual clock: fires everything due up to until_ms, in order. */
+int qun_run_until(struct qun_run *r, int64_t until_ms);
+
+/* Real clock: takes new events from the store and dispatches them to the
+ * `on` handlers, each event once. Returns the number dispatched. */
+int qun_run_poll_events(struct qun_run *r);
+
+int64_t qun_run_now(const struct qun_run *r);
+void qun_run_close(struct qun_run *r);
+
+/* ---- for the bindings (bind_*.c) ---- */
+
+struct qun_run *qun_run_of(lua_State *L);
+int qun_run_loading(const struct qun_run *r);  /* top level still running */
+
+#endif

@@ -1,0 +1,3 @@
+-- expect: instruction budget exceeded
+playbook { name = "trick", version = "1.0.0" }
+while true do end

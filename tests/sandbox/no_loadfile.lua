@@ -1,0 +1,3 @@
+-- expect: attempt to call a nil value (global 'loadfile')
+playbook { name = "trick", version = "1.0.0" }
+loadfile("/etc/passwd")
