@@ -1,5 +1,5 @@
 # header.sh — mistakes in the playbook{} header, each with its exact message.
-. tests/cli/lib.sh
+. tests/lib.sh
 D=tests/cli/fixtures
 
 expect 1 "$D/bad_field.lua:1: playbook{}: unknown field 'titel' (fields: name, version, title, summary, params)" -- check $D/bad_field.lua

@@ -1,5 +1,5 @@
 # params.sh — playbook header and params through `qun check`.
-. tests/cli/lib.sh
+. tests/lib.sh
 F=tests/cli/fixtures/sale.lua
 
 expect 1 "$F:1: param 'group' has no value: add --set group=VALUE (or bind it in the team config)" -- check $F

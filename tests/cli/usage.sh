@@ -1,5 +1,5 @@
 # usage.sh — exit status 2 and a usage message for every misuse.
-. tests/cli/lib.sh
+. tests/lib.sh
 F=tests/cli/fixtures/no_params.lua
 
 expect_usage

@@ -1,4 +1,4 @@
-# lib.sh — helpers for the command-line tests (sourced; POSIX sh).
+# lib.sh — helpers for the command-line tests in tests/cli (sourced; POSIX sh).
 # Each test script is run from the source root as: sh tests/cli/X.sh QUN
 QUN=${1:?usage: sh $0 path/to/qun}
 TMP=$(mktemp -d)
