@@ -7,7 +7,7 @@
 
 static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_cli_load ld;
-  int rc = qun_cli_parse_load(self, argc, argv, &ld, NULL, NULL);
+  int rc = qun_cli_parse_load(self, argc, argv, 0, &ld, NULL, NULL);
   if (rc)
     return rc;
   struct qun_playbook pb;

@@ -36,16 +36,21 @@ int qun_cli_optarg(int argc, char **argv, int *i, const char *name, const char *
 
 /* Settings every command that loads a playbook shares. */
 #define QUN_CLI_MAX_SETS 256
+enum { QUN_OPT_CONFIG = 1, QUN_OPT_DB = 2, QUN_OPT_TRANSCRIPT = 4 };
 struct qun_cli_load {
   const char *file;
   const char *sets[QUN_CLI_MAX_SETS]; /* "k=v", in order; later wins */
   int nsets;
+  const char *config;     /* --config F */
+  const char *db;         /* --db PATH */
+  const char *transcript; /* --transcript FILE */
 };
 
-/* Parses FILE and --set k=v (repeatable); flags lists further flags the
- * command accepts without a value (e.g. "--json"), matched into
- * flag_seen[] by position. Returns 0 or the exit status of a usage error. */
-int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv,
+/* Parses FILE and --set k=v (repeatable), the value options in `opts`
+ * (QUN_OPT_*), and flags: further options without a value (e.g.
+ * "--json"), matched into flag_seen[] by position. Returns 0 or the exit
+ * status of a usage error. */
+int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opts,
                        struct qun_cli_load *out, const char *const *flags, int *flag_seen);
 
 /* Evaluates ld->file in a sandbox on the wall clock (cli/load.c): print()

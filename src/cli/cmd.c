@@ -4,13 +4,15 @@
 
 #include <locale.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-extern const struct qun_cmd qun_cmd_help, qun_cmd_version, qun_cmd_info, qun_cmd_check;
+extern const struct qun_cmd qun_cmd_help, qun_cmd_version, qun_cmd_info, qun_cmd_check,
+    qun_cmd_run;
 
 const struct qun_cmd *const qun_cmd_table[] = {
-    &qun_cmd_help, &qun_cmd_version, &qun_cmd_info, &qun_cmd_check, NULL,
+    &qun_cmd_help, &qun_cmd_version, &qun_cmd_info, &qun_cmd_check, &qun_cmd_run, NULL,
 };
 
 const struct qun_cmd *qun_cmd_find(const char *name) {
@@ -92,8 +94,13 @@ int qun_cli_optarg(int argc, char **argv, int *i, const char *name, const char *
   return 1;
 }
 
-int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv,
+int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opts,
                        struct qun_cli_load *out, const char *const *flags, int *flag_seen) {
+  static const struct { int bit; const char *name; size_t off; } valopts[] = {
+      {QUN_OPT_CONFIG, "--config", offsetof(struct qun_cli_load, config)},
+      {QUN_OPT_DB, "--db", offsetof(struct qun_cli_load, db)},
+      {QUN_OPT_TRANSCRIPT, "--transcript", offsetof(struct qun_cli_load, transcript)},
+  };
   memset(out, 0, sizeof *out);
   int rest = 0; /* after "--" everything is a file name */
   for (int i = 1; i < argc; i++) {
@@ -116,6 +123,20 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv,
         out->sets[out->nsets++] = val;
         continue;
       }
+      int matched = 0;
+      for (size_t v = 0; v < sizeof valopts / sizeof valopts[0] && !matched; v++) {
+        if (!(opts & valopts[v].bit))
+          continue;
+        r = qun_cli_optarg(argc, argv, &i, valopts[v].name, &val);
+        if (r < 0 || (r > 0 && !*val))
+          return qun_cli_usage(cmd, "%s needs a value", valopts[v].name);
+        if (r > 0) {
+          *(const char **)((char *)out + valopts[v].off) = val;
+          matched = 1;
+        }
+      }
+      if (matched)
+        continue;
       int k = 0;
       for (; flags && flags[k]; k++)
         if (strcmp(a, flags[k]) == 0)

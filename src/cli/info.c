@@ -126,7 +126,7 @@ static int info_exec(const struct qun_cmd *self, int argc, char **argv) {
   static const char *const flags[] = {"--json", NULL};
   int seen[1] = {0};
   struct qun_cli_load ld;
-  int rc = qun_cli_parse_load(self, argc, argv, &ld, flags, seen);
+  int rc = qun_cli_parse_load(self, argc, argv, 0, &ld, flags, seen);
   if (rc)
     return rc;
   struct qun_playbook pb;

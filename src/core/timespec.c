@@ -158,14 +158,8 @@ static int days_in_month(int y, int m) {
   return dm[m - 1] + (m == 2 && leap);
 }
 
-static void date_of(int64_t t, struct date *dt) {
-  struct tm tm;
-  qun_tz_local(t, &tm);
-  *dt = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_wday};
-}
-
-/* Moves on by `days` (at most to the first of the next month); returns
- * the number of days moved. */
+/* Moves on one day, or to the first of the next month; returns the number
+ * of days moved. */
 static int date_step(struct date *dt, int to_next_month) {
   int dim = days_in_month(dt->y, dt->m);
   int days = to_next_month ? dim - dt->d + 1 : 1;
@@ -214,7 +208,8 @@ static int read_day(const char **p) {
   return -1;
 }
 
-/* "H:MM", "HH:MM", and with `secs` also ":SS". */
+/* "H:MM", "HH:MM", and with `secs` also ":SS". Syntax only: the caller
+ * range-checks with clock_ok() once the rest of the string has been read. */
 static int read_clock(const char **p, int secs, int *h, int *m, int *s) {
   int64_t hv, mv, sv = 0;
   int nh = read_digits(p, &hv);
@@ -230,17 +225,19 @@ static int read_clock(const char **p, int secs, int *h, int *m, int *s) {
   }
   if (is_digit(**p) || **p == ':')
     return QUN_EINVAL;
-  if (hv > 23 || mv > 59 || sv > 59)
-    return QUN_ERANGE;
-  *h = (int)hv, *m = (int)mv, *s = (int)sv;
+  *h = (int)hv, *m = (int)mv, *s = (int)sv; /* at most two digits each */
   return 0;
+}
+
+static int clock_ok(int h, int m, int s) {
+  return h <= 23 && m <= 59 && s <= 59;
 }
 
 /* "2026-11-28 20:00[:05]" in the zone, or RFC 3339
  * "2026-11-28T20:00:00+08:00" / "...Z" (seconds and offset required, no
  * fractions). Results before the epoch are QUN_ERANGE. */
-static int parse_absolute(const char *p, int64_t *t) {
-  int64_t y, mo, d;
+static int parse_absolute(const char *p, int64_t *out) {
+  int64_t y, mo, d, t;
   int h, mi, s, range = 0;
   if (!read_fixed(&p, 4, &y) || *p++ != '-' || !read_fixed(&p, 2, &mo) || *p++ != '-' ||
       !read_fixed(&p, 2, &d))
@@ -253,18 +250,17 @@ static int parse_absolute(const char *p, int64_t *t) {
   if (sep != ' ' && !(is_digit(p[0]) && is_digit(p[1]) && p[2] == ':' && is_digit(p[3]) &&
                       is_digit(p[4]) && p[5] == ':'))
     return QUN_EINVAL; /* RFC 3339 wants HH:MM:SS */
-  int rc = read_clock(&p, 1, &h, &mi, &s);
-  if (rc == QUN_EINVAL)
-    return rc;
-  range |= rc < 0;
-  struct tm tm = {.tm_year = (int)(range ? 70 : y - 1900), .tm_mon = (int)mo - 1,
+  if (read_clock(&p, 1, &h, &mi, &s) < 0)
+    return QUN_EINVAL;
+  range |= !clock_ok(h, mi, s);
+  struct tm tm = {.tm_year = (int)y - 1900, .tm_mon = (int)mo - 1,
                   .tm_mday = (int)d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
   if (sep == ' ') {
     if (*p)
       return QUN_EINVAL;
     if (range)
       return QUN_ERANGE;
-    *t = qun_tz_mktime(&tm);
+    t = qun_tz_mktime(&tm);
   } else {
     int64_t off = 0, oh, om;
     if (*p == 'Z' || *p == 'z') {
@@ -282,9 +278,12 @@ static int parse_absolute(const char *p, int64_t *t) {
       return QUN_EINVAL;
     if (range)
       return QUN_ERANGE;
-    *t = (int64_t)timegm(&tm) - off;
+    t = (int64_t)timegm(&tm) - off;
   }
-  return *t < 0 ? QUN_ERANGE : 0;
+  if (t < 0)
+    return QUN_ERANGE;
+  *out = t;
+  return 0;
 }
 
 static void daily_spec(struct qun_spec *sp, uint8_t wdays, int h, int m, int s) {
@@ -314,11 +313,10 @@ int qun_time_parse(const char *s, int64_t now, int64_t *t) {
     wdays = (uint8_t)(1u << d);
   }
   int h, m, sec;
-  int rc = read_clock(&p, 1, &h, &m, &sec);
-  if (rc < 0)
-    return rc;
-  if (*p)
+  if (read_clock(&p, 1, &h, &m, &sec) < 0 || *p || now == INT64_MIN)
     return QUN_EINVAL;
+  if (!clock_ok(h, m, sec))
+    return QUN_ERANGE;
   /* "At or after now" is "strictly after now - 1 s" of the same wall
    * time as a spec, so DST gaps and folds behave as they do for specs. */
   struct qun_spec sp;
@@ -483,10 +481,10 @@ int qun_spec_parse(const char *s, struct qun_spec *spec) {
     if (is_alpha(*p) && (parse_days(&p, &wdays) < 0 || *p++ != ' '))
       return QUN_EINVAL;
     int h, m, sec;
-    if ((rc = read_clock(&p, 1, &h, &m, &sec)) < 0)
-      return rc;
-    if (*p)
+    if (read_clock(&p, 1, &h, &m, &sec) < 0 || *p)
       return QUN_EINVAL;
+    if (!clock_ok(h, m, sec))
+      return QUN_ERANGE;
     daily_spec(&sp, wdays, h, m, sec);
   } else if ((rc = parse_cron(s, &sp)) < 0) {
     return rc;
@@ -505,7 +503,8 @@ static int day_matches(const struct qun_spec *sp, const struct date *dt) {
 }
 
 /* The first (h, m) of the sets whose time (h, m, sec) is later than
- * (h0, m0, s0); h0 = -1 for the start of a day. 0 if none that day. */
+ * (h0, m0, s0); h0 = -1 for the start of a day. 0 if none that day.
+ * Both sets are known to be non-empty. */
 static int next_clock(const struct qun_spec *sp, int sec, int h0, int m0, int s0, int *h, int *m) {
   uint64_t minutes = sp->minutes & ((UINT64_C(1) << 60) - 1);
   uint32_t hours = sp->hours & 0xffffffu;
@@ -530,8 +529,11 @@ static int64_t next_every(const struct qun_spec *sp, int64_t anchor, int64_t aft
   if (after < anchor)
     return anchor;
   uint64_t k = ((uint64_t)after - (uint64_t)anchor) / (uint64_t)sp->every + 1;
-  __int128 t = (__int128)anchor + (__int128)k * sp->every;
-  return t > INT64_MAX ? -1 : (int64_t)t;
+  int64_t step, t;
+  if (k > INT64_MAX || __builtin_mul_overflow((int64_t)k, sp->every, &step) ||
+      __builtin_add_overflow(anchor, step, &t))
+    return -1;
+  return t;
 }
 
 /* Day by day from after's local date; on a matching day the candidate
@@ -546,7 +548,8 @@ int64_t qun_spec_next(const struct qun_spec *spec, int64_t anchor, int64_t after
   if (spec->kind != QUN_SPEC_DAILY && spec->kind != QUN_SPEC_CRON)
     return -1;
   int sec = spec->kind == QUN_SPEC_DAILY ? spec->second : 0;
-  if (sec < 0 || sec > 59)
+  if (sec < 0 || sec > 59 || !(spec->minutes & ((UINT64_C(1) << 60) - 1)) ||
+      !(spec->hours & 0xffffffu))
     return -1;
   struct tm lt;
   qun_tz_local(after, &lt);

@@ -48,4 +48,21 @@ void qun_run_close(struct qun_run *r);
 struct qun_run *qun_run_of(lua_State *L);
 int qun_run_loading(const struct qun_run *r);  /* top level still running */
 
+struct qun_spec;
+/* Declares a named schedule (top level only): a recurring spec, or (spec
+ * NULL) one occurrence at at_s. fnref is a registry reference to the
+ * handler. Returns 0 or -1 with the reason in err. */
+int qun_run_declare(struct qun_run *r, const char *name, int line, const struct qun_spec *spec,
+                    int64_t at_s, int fnref, char *err, size_t errlen);
+/* A durable one-off job: handler name, JSON args, due time. Returns the
+ * job id (> 0), or -1 with the reason in err. */
+int64_t qun_run_job_add(struct qun_run *r, const char *handler, const char *args_json,
+                        int64_t due_ms, char *err, size_t errlen);
+/* 1 if the job was pending and is now cancelled, 0 if not pending. */
+int qun_run_job_cancel(struct qun_run *r, int64_t id);
+/* Registers an `on` handler (top level only). */
+int qun_run_on(struct qun_run *r, const char *type, int fnref);
+/* A log line from the playbook (log() or print()). */
+void qun_run_log(struct qun_run *r, const char *msg, size_t len);
+
 #endif

@@ -1,0 +1,31 @@
+/* team.h — what the commands that run a playbook share: the team config
+ * (--config), the run's time zone, the params it binds (before --set),
+ * and the store (--db). */
+#ifndef QUN_TEAM_H
+#define QUN_TEAM_H
+
+#include "cli/cli.h"
+
+#include <stdint.h>
+
+struct qun_store;
+struct qun_config;
+
+struct qun_team {
+  struct qun_config *cfg;   /* NULL without --config */
+  const char *sets[2 * QUN_CLI_MAX_SETS]; /* the config's params, then --set */
+  int nsets;
+  struct qun_store *store;
+  const char *db_path;
+  const char *tz;
+  int64_t grace_ms;
+};
+
+/* Loads what ld names; prints the one-line error and returns 1 on failure
+ * (the team needs no closing then). */
+int qun_team_open(const struct qun_cli_load *ld, struct qun_team *team);
+/* Opens only the store (qun status, qun event): --db or the default. */
+int qun_team_open_store(const char *db, struct qun_team *team);
+void qun_team_close(struct qun_team *team);
+
+#endif

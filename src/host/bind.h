@@ -1,0 +1,15 @@
+/* bind.h — the playbook primitives, one bind_<primitive>.c each, installed
+ * into a run's sandbox by qun_bind_all (run.c). Each binding reads and
+ * checks its arguments and calls the run (run.h); nothing more. */
+#ifndef QUN_BIND_H
+#define QUN_BIND_H
+
+#include <lua.h>
+
+void qun_bind_schedule(lua_State *L); /* schedule.*, jobs */
+void qun_bind_events(lua_State *L);   /* on, log */
+
+/* Pushes the handler jobs.NAME (1), or nil if the playbook has none (0). */
+int qun_bind_push_job(lua_State *L, const char *name);
+
+#endif

@@ -1,0 +1,244 @@
+/* store.c — opening, migrating, transactions and the statement cache. */
+#include "store/store_int.h"
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Migration k takes the schema from version k to k + 1. Append only:
+ * a shipped migration never changes. */
+static const char *const migrations[] = {
+    /* 0 → 1: runs, jobs, schedule occurrences, events, the run log and
+     * the transcript. */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY, playbook TEXT NOT NULL UNIQUE, version TEXT, sha256 TEXT,"
+    "  path TEXT, params TEXT, mode TEXT, tz TEXT, created_at INTEGER, started_at INTEGER);"
+    "CREATE TABLE run_starts ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id), version TEXT, sha256 TEXT, params TEXT,"
+    "  started_at INTEGER);"
+    "CREATE TABLE jobs ("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id), key TEXT NOT NULL,"
+    "  handler TEXT NOT NULL, args TEXT, due INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER, done_at INTEGER, UNIQUE (run_id, key));"
+    "CREATE INDEX jobs_pending ON jobs (run_id, state, due);"
+    "CREATE TABLE fired ("
+    "  run_id INTEGER NOT NULL, name TEXT NOT NULL, due INTEGER NOT NULL, fired_at INTEGER,"
+    "  PRIMARY KEY (run_id, name, due)) WITHOUT ROWID;"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY, type TEXT NOT NULL, member TEXT, grp TEXT, at INTEGER,"
+    "  data TEXT, received_at INTEGER);"
+    "CREATE INDEX events_member ON events (member, type, at);"
+    "CREATE TABLE cursors (run_id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL);"
+    "CREATE TABLE runlog ("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER, t INTEGER, job TEXT, level TEXT, message TEXT);"
+    "CREATE INDEX runlog_run ON runlog (run_id, level, id);"
+    "CREATE TABLE transcript (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, line TEXT NOT NULL);"
+    "CREATE INDEX transcript_run ON transcript (run_id, id);",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static const char *const sql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_RUN_FIND] = "SELECT id FROM runs WHERE playbook = ?1",
+    [Q_RUN_INSERT] = "INSERT INTO runs (playbook, version, sha256, path, params, mode, tz, created_at, "
+                     "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    [Q_RUN_UPDATE] = "UPDATE runs SET version = ?2, sha256 = ?3, path = ?4, params = ?5, mode = ?6, "
+                     "tz = ?7, started_at = ?8 WHERE id = ?1",
+    [Q_RUN_START] = "INSERT INTO run_starts (run_id, version, sha256, params, started_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_RUNS] = "SELECT id, playbook, version, sha256, path, params, mode, tz, created_at, started_at "
+               "FROM runs ORDER BY playbook",
+    [Q_JOB_FIND_KEY] = "SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2",
+    [Q_JOB_INSERT] = "INSERT INTO jobs (run_id, key, handler, args, due, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_JOB_SET_STATE] = "UPDATE jobs SET state = ?3, done_at = ?4 WHERE id = ?2 AND run_id = ?1 "
+                        "AND state = 0",
+    [Q_JOB_GET] = "SELECT id, run_id, key, handler, args, due, state FROM jobs WHERE id = ?1",
+    [Q_JOBS_PENDING] = "SELECT id, run_id, key, handler, args, due, state FROM jobs "
+                       "WHERE run_id = ?1 AND state = 0 ORDER BY due, id LIMIT ?2",
+    [Q_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE run_id = ?1 AND state = ?2",
+    [Q_FIRED_ADD] = "INSERT INTO fired (run_id, name, due, fired_at) VALUES (?1, ?2, ?3, ?4)",
+    [Q_FIRED_LAST] = "SELECT max(due) FROM fired WHERE run_id = ?1 AND name = ?2",
+    [Q_EVENT_ADD] = "INSERT INTO events (type, member, grp, at, data, received_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_EVENTS_AFTER] = "SELECT id, type, member, grp, at, data FROM events WHERE id > ?1 "
+                       "ORDER BY id LIMIT ?2",
+    [Q_CURSOR_GET] = "SELECT event_id FROM cursors WHERE run_id = ?1",
+    [Q_CURSOR_SET] = "INSERT INTO cursors (run_id, event_id) VALUES (?1, ?2) "
+                     "ON CONFLICT (run_id) DO UPDATE SET event_id = excluded.event_id",
+    [Q_LOG_ADD] = "INSERT INTO runlog (run_id, t, job, level, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_LOG_LAST] = "SELECT t, job, level, message FROM (SELECT * FROM runlog WHERE run_id = ?1 "
+                   "AND (?2 IS NULL OR level = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_TRANSCRIPT_ADD] = "INSERT INTO transcript (run_id, line) VALUES (?1, ?2)",
+    [Q_TRANSCRIPT_SINCE] = "SELECT line FROM transcript WHERE run_id = ?1 ORDER BY id "
+                           "LIMIT -1 OFFSET ?2",
+};
+
+const char *qun_store_errmsg(const struct qun_store *st) {
+  return st->errmsg;
+}
+
+int qun_store__fail(struct qun_store *st, const char *what) {
+  snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what, sqlite3_errmsg(st->db));
+  return QUN_EIO;
+}
+
+sqlite3_stmt *qun_store__stmt(struct qun_store *st, enum qun_stmt q) {
+  sqlite3_stmt *s = st->stmts[q];
+  if (!s) {
+    if (sqlite3_prepare_v3(st->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+      qun_store__fail(st, "prepare");
+      return NULL;
+    }
+    st->stmts[q] = s;
+  }
+  return s;
+}
+
+int qun_store__exec(struct qun_store *st, sqlite3_stmt *s, const char *what) {
+  int rc = sqlite3_step(s);
+  int out = 0;
+  if (rc == SQLITE_CONSTRAINT) {
+    snprintf(st->errmsg, sizeof st->errmsg, "%s: already exists", what);
+    out = QUN_EEXIST;
+  } else if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    out = qun_store__fail(st, what);
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return out;
+}
+
+void qun_store__bind_text(sqlite3_stmt *s, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(s, i);
+}
+
+const char *qun_store__col_text(sqlite3_stmt *s, int i) {
+  return (const char *)sqlite3_column_text(s, i);
+}
+
+static int exec_sql(struct qun_store *st, const char *text, const char *what) {
+  char *msg = NULL;
+  if (sqlite3_exec(st->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(st->errmsg, sizeof st->errmsg, "%s: %s", what, msg ? msg : "failed");
+    sqlite3_free(msg);
+    return QUN_EIO;
+  }
+  return 0;
+}
+
+static int user_version(struct qun_store *st, int *v) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+    return qun_store__fail(st, "read the schema version");
+  int rc = sqlite3_step(s);
+  *v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW ? 0 : qun_store__fail(st, "read the schema version");
+}
+
+static int migrate(struct qun_store *st, const char *path) {
+  int v;
+  if (user_version(st, &v) < 0)
+    return QUN_EIO;
+  if (v > NMIGRATIONS) {
+    snprintf(st->errmsg, sizeof st->errmsg,
+             "%s: schema version %d is newer than this qun (knows %d): upgrade qun", path, v,
+             NMIGRATIONS);
+    return QUN_EVERSION;
+  }
+  for (; v < NMIGRATIONS; v++) {
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+    if (exec_sql(st, "BEGIN IMMEDIATE", "migrate") < 0)
+      return QUN_EIO;
+    if (exec_sql(st, migrations[v], "migrate") < 0 || exec_sql(st, bump, "migrate") < 0) {
+      exec_sql(st, "ROLLBACK", "migrate");
+      return QUN_EIO;
+    }
+    if (exec_sql(st, "COMMIT", "migrate") < 0)
+      return QUN_EIO;
+  }
+  return 0;
+}
+
+int qun_store_open(const char *path, struct qun_store **out, char *err, size_t errlen) {
+  *out = NULL;
+  struct qun_store *st = calloc(1, sizeof *st);
+  if (!st) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    return QUN_ENOMEM;
+  }
+  int rc = QUN_EIO;
+  if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    snprintf(st->errmsg, sizeof st->errmsg, "%s: cannot open the database: %s", path,
+             st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    goto fail;
+  }
+  sqlite3_busy_timeout(st->db, 5000);
+  /* WAL: readers (qun status, qun event) never block the daemon. FULL
+   * sync: a commit is on disk before the handler's messages may leave. */
+  if (exec_sql(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                   "PRAGMA foreign_keys = ON;", path) < 0)
+    goto fail;
+  if ((rc = migrate(st, path)) < 0)
+    goto fail;
+  *out = st;
+  return 0;
+fail:
+  snprintf(err, errlen, "%s", st->errmsg);
+  qun_store_close(st);
+  return rc;
+}
+
+void qun_store_close(struct qun_store *st) {
+  if (!st)
+    return;
+  for (int i = 0; i < Q_COUNT; i++)
+    sqlite3_finalize(st->stmts[i]);
+  if (st->in_tx)
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(st->db);
+  free(st);
+}
+
+static int tx(struct qun_store *st, enum qun_stmt q, const char *what) {
+  sqlite3_stmt *s = qun_store__stmt(st, q);
+  return s ? qun_store__exec(st, s, what) : QUN_EIO;
+}
+
+int qun_store_begin(struct qun_store *st) {
+  if (st->in_tx) {
+    snprintf(st->errmsg, sizeof st->errmsg, "begin: a transaction is open already");
+    return QUN_ESTATE;
+  }
+  int rc = tx(st, Q_BEGIN, "begin");
+  st->in_tx = rc == 0;
+  return rc;
+}
+
+int qun_store_commit(struct qun_store *st) {
+  if (!st->in_tx)
+    return QUN_ESTATE;
+  int rc = tx(st, Q_COMMIT, "commit");
+  if (rc == 0)
+    st->in_tx = 0;
+  return rc;
+}
+
+int qun_store_rollback(struct qun_store *st) {
+  if (!st->in_tx)
+    return QUN_ESTATE;
+  st->in_tx = 0;
+  return sqlite3_get_autocommit(st->db) ? 0 : tx(st, Q_ROLLBACK, "rollback");
+}
+
+int qun_store_in_tx(const struct qun_store *st) {
+  return st->in_tx;
+}

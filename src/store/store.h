@@ -1,0 +1,91 @@
+/* store.h — the SQLite store: one connection (on the loop thread), WAL,
+ * prepared statements kept, schema versioned by PRAGMA user_version with
+ * migrations (an older database is migrated, a newer one refused).
+ * Times are int64 milliseconds since the epoch. Functions return 0 (or an
+ * id/count ≥ 0) or a negative QUN_E* code; qun_store_errmsg() says why.
+ * Uses: SQLite. */
+#ifndef QUN_STORE_H
+#define QUN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUN_STORE_DEFAULT_PATH "qun.db"
+#define QUN_STORE_SCHEMA 1
+
+struct qun_store;
+
+/* Opens (creating or migrating) the database at path (":memory:" works).
+ * On failure returns a negative code with one line in err. */
+int qun_store_open(const char *path, struct qun_store **out, char *err, size_t errlen);
+void qun_store_close(struct qun_store *st);
+const char *qun_store_errmsg(const struct qun_store *st);
+
+/* One transaction at a time (BEGIN IMMEDIATE); QUN_ESTATE if nested. */
+int qun_store_begin(struct qun_store *st);
+int qun_store_commit(struct qun_store *st);
+int qun_store_rollback(struct qun_store *st);
+int qun_store_in_tx(const struct qun_store *st);
+
+/* ---- runs: one per playbook name; a restart resumes it ---- */
+struct qun_run_info {
+  const char *playbook, *version, *sha256, *path, *params, *mode, *tz;
+  int64_t run_id, created_at, started_at; /* when listed */
+};
+int qun_store_run_start(struct qun_store *st, const struct qun_run_info *info, int64_t now,
+                        int64_t *run_id, int *resumed);
+int qun_store_runs(struct qun_store *st, int (*cb)(void *ud, const struct qun_run_info *r), void *ud);
+
+/* ---- one-off jobs ---- */
+enum { QUN_JOB_PENDING = 0, QUN_JOB_DONE = 1, QUN_JOB_CANCELLED = 2, QUN_JOB_FAILED = 3 };
+struct qun_store_job {
+  int64_t id, run_id, due;
+  const char *key, *handler, *args;
+  int state;
+};
+/* Adds a job unless the run has one with the same key: returns its id and
+ * sets *created. */
+int64_t qun_store_job_add(struct qun_store *st, int64_t run, const char *key, const char *handler,
+                          const char *args, int64_t due, int64_t now, int *created);
+/* Moves a pending job to state; returns 1 if it was pending, 0 if not. */
+int qun_store_job_set_state(struct qun_store *st, int64_t run, int64_t id, int state, int64_t now);
+int qun_store_job_get(struct qun_store *st, int64_t id,
+                      int (*cb)(void *ud, const struct qun_store_job *j), void *ud);
+/* Pending jobs of a run by (due, id); limit < 0 for all. */
+int qun_store_jobs_pending(struct qun_store *st, int64_t run,
+                           int (*cb)(void *ud, const struct qun_store_job *j), void *ud);
+int qun_store_jobs_next(struct qun_store *st, int64_t run, int limit,
+                        int (*cb)(void *ud, const struct qun_store_job *j), void *ud);
+int64_t qun_store_jobs_count(struct qun_store *st, int64_t run, int state);
+
+/* ---- occurrences of named schedules already handled ---- */
+int qun_store_fired_add(struct qun_store *st, int64_t run, const char *name, int64_t due, int64_t now);
+int qun_store_fired_last(struct qun_store *st, int64_t run, const char *name, int64_t *due);
+
+/* ---- events (append-only) and each run's cursor ---- */
+struct qun_store_event {
+  int64_t id, at;
+  const char *type, *member, *grp, *data;
+};
+int64_t qun_store_event_add(struct qun_store *st, const char *type, const char *member,
+                            const char *grp, int64_t at, const char *data, int64_t now);
+int qun_store_events_after(struct qun_store *st, int64_t after_id, int limit,
+                           int (*cb)(void *ud, const struct qun_store_event *e), void *ud);
+int qun_store_cursor_get(struct qun_store *st, int64_t run, int64_t *event_id);
+int qun_store_cursor_set(struct qun_store *st, int64_t run, int64_t event_id);
+
+/* ---- the run log and the transcript ---- */
+int qun_store_log_add(struct qun_store *st, int64_t run, int64_t t, const char *job,
+                      const char *level, const char *msg);
+struct qun_store_log {
+  int64_t t;
+  const char *job, *level, *msg;
+};
+int qun_store_log_last(struct qun_store *st, int64_t run, const char *level, int limit,
+                       int (*cb)(void *ud, const struct qun_store_log *l), void *ud);
+int qun_store_transcript_add(struct qun_store *st, int64_t run, const char *line);
+/* Lines of the run after the first `skip`, in order. */
+int qun_store_transcript_since(struct qun_store *st, int64_t run, int64_t skip,
+                               int (*cb)(void *ud, const char *line), void *ud);
+
+#endif

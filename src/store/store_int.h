@@ -1,0 +1,37 @@
+/* store_int.h — internal to src/store: the connection, the prepared
+ * statements (prepared once, on first use) and small helpers. */
+#ifndef QUN_STORE_INT_H
+#define QUN_STORE_INT_H
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+enum qun_stmt {
+  Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+  Q_RUN_FIND, Q_RUN_INSERT, Q_RUN_UPDATE, Q_RUN_START, Q_RUNS,
+  Q_JOB_FIND_KEY, Q_JOB_INSERT, Q_JOB_SET_STATE, Q_JOB_GET, Q_JOBS_PENDING, Q_JOBS_COUNT,
+  Q_FIRED_ADD, Q_FIRED_LAST,
+  Q_EVENT_ADD, Q_EVENTS_AFTER, Q_CURSOR_GET, Q_CURSOR_SET,
+  Q_LOG_ADD, Q_LOG_LAST, Q_TRANSCRIPT_ADD, Q_TRANSCRIPT_SINCE,
+  Q_COUNT
+};
+
+struct qun_store {
+  sqlite3 *db;
+  sqlite3_stmt *stmts[Q_COUNT];
+  int in_tx;
+  char errmsg[512];
+};
+
+/* The statement, reset and unbound, or NULL (errmsg set). */
+sqlite3_stmt *qun_store__stmt(struct qun_store *st, enum qun_stmt q);
+/* Records SQLite's error for the failed call; returns QUN_EIO. */
+int qun_store__fail(struct qun_store *st, const char *what);
+/* Steps a statement that returns no rows; 0 or QUN_EIO (QUN_EEXIST for a
+ * constraint). Resets it either way. */
+int qun_store__exec(struct qun_store *st, sqlite3_stmt *s, const char *what);
+void qun_store__bind_text(sqlite3_stmt *s, int i, const char *v);
+const char *qun_store__col_text(sqlite3_stmt *s, int i);
+
+#endif
