@@ -3,16 +3,18 @@
 #include "core/tz.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 extern const struct qun_cmd qun_cmd_help, qun_cmd_version, qun_cmd_info, qun_cmd_check,
-    qun_cmd_run;
+    qun_cmd_run, qun_cmd_status, qun_cmd_event;
 
 const struct qun_cmd *const qun_cmd_table[] = {
-    &qun_cmd_help, &qun_cmd_version, &qun_cmd_info, &qun_cmd_check, &qun_cmd_run, NULL,
+    &qun_cmd_help, &qun_cmd_version, &qun_cmd_info, &qun_cmd_check, &qun_cmd_run, &qun_cmd_status,
+    &qun_cmd_event, NULL,
 };
 
 const struct qun_cmd *qun_cmd_find(const char *name) {
@@ -23,6 +25,8 @@ const struct qun_cmd *qun_cmd_find(const char *name) {
 }
 
 int qun_cli_main(int argc, char **argv) {
+  /* A closed pipe (qun run | head) is an error to report, not a death. */
+  signal(SIGPIPE, SIG_IGN);
   /* Display widths of Chinese text (qun info); numbers stay "C". */
   if (!setlocale(LC_CTYPE, "C.UTF-8"))
     setlocale(LC_CTYPE, "");

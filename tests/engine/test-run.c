@@ -1,0 +1,194 @@
+/* test-run.c — the engine on the virtual clock: schedules over days,
+ * atomic handlers (a raising handler leaves no trace), one-off jobs and
+ * cancels, restarts that neither repeat nor lose occurrences, and the
+ * errors a playbook author sees. Transcript lines are compared exactly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/tz.h"
+#include "host/run.h"
+#include "store/store.h"
+
+static char dir[64], transcript[128];
+
+static const char *pb(const char *name) {
+  static char path[512];
+  snprintf(path, sizeof path, "%s/tests/engine/playbooks/%s", getenv("QUN_SRC") ? getenv("QUN_SRC") : ".", name);
+  return path;
+}
+
+static int64_t local_ms(const char *s) { /* "2026-11-22 10:00" in Shanghai */
+  int y, mo, d, h, mi;
+  sscanf(s, "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi);
+  struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+  return qun_tz_mktime(&tm) * 1000;
+}
+
+static struct qun_run *open_run(struct qun_store *st, const char *file, const char *start,
+                                int64_t grace_ms, char *err) {
+  struct qun_run_opts o = {.path = pb(file), .store = st, .start_ms = local_ms(start),
+                           .grace_ms = grace_ms, .mode = "sim", .transcript = transcript};
+  struct qun_run *r = NULL;
+  if (qun_run_open(&o, &r, err, 1024) < 0)
+    return NULL;
+  return r;
+}
+
+/* The transcript's lines, from line `from` on, joined with '\n'. */
+static char *read_lines(int from) {
+  static char buf[1 << 16];
+  FILE *f = fopen(transcript, "r");
+  assert_non_null(f);
+  char line[4096];
+  size_t n = 0;
+  int k = 0;
+  buf[0] = '\0';
+  while (fgets(line, sizeof line, f))
+    if (k++ >= from)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", line);
+  fclose(f);
+  return buf;
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/qun-run-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(transcript, sizeof transcript, "%s/t.jsonl", dir);
+  return qun_tz_set("Asia/Shanghai");
+}
+
+static int teardown(void **state) {
+  (void)state;
+  remove(transcript);
+  return rmdir(dir);
+}
+
+static void test_daily_week(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "daily.lua", "2026-11-22 10:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-25 09:00"));
+  assert_string_equal(read_lines(0),
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"morning Mon\"}\n"
+      "{\"t\":\"2026-11-24T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-24T09:00:00+08:00\",\"message\":\"morning Tue\"}\n"
+      "{\"t\":\"2026-11-24T12:00:00+08:00\",\"ev\":\"log\",\"job\":\"once\",\"due\":\"2026-11-24T12:00:00+08:00\",\"message\":\"once\"}\n"
+      "{\"t\":\"2026-11-25T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-25T09:00:00+08:00\",\"message\":\"morning Wed\"}\n");
+  qun_run_close(r);
+  /* Restart at Thursday 09:05 (within the 10 min grace): Thursday's
+   * morning fires late, nothing else repeats. */
+  r = open_run(st, "daily.lua", "2026-11-26 09:05", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-26 12:00"));
+  assert_string_equal(read_lines(4),
+      "{\"t\":\"2026-11-26T09:05:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-26T09:00:00+08:00\",\"message\":\"morning Thu\"}\n");
+  qun_run_close(r);
+  /* Restart on Sunday: Friday and Saturday are past the grace. */
+  r = open_run(st, "daily.lua", "2026-11-29 10:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-30 09:00"));
+  assert_string_equal(read_lines(5),
+      "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-27T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
+      "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-28T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
+      "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-29T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
+      "{\"t\":\"2026-11-30T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-30T09:00:00+08:00\",\"message\":\"morning Mon\"}\n");
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
+static void test_raising_handler_leaves_no_trace(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "raises.lua", "2026-11-22 10:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-22 12:30"));
+  /* Its log line and its job are gone; the error is recorded; the
+   * schedule goes on. */
+  char want[2048];
+  const char *path = pb("raises.lua");
+  snprintf(want, sizeof want,
+           "{\"t\":\"2026-11-22T11:00:00+08:00\",\"ev\":\"error\",\"job\":\"bad\",\"message\":\"%s:5: boom\"}\n"
+           "{\"t\":\"2026-11-22T12:00:00+08:00\",\"ev\":\"error\",\"job\":\"bad\",\"message\":\"%s:5: boom\"}\n",
+           path, path);
+  assert_string_equal(read_lines(0), want);
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_PENDING), 0);
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_DONE), 0);
+  qun_run_until(r, local_ms("2026-11-22 14:00")); /* the jobs.never that was rolled back never fires */
+  assert_null(strstr(read_lines(0), "never"));
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
+static void test_jobs_and_cancel(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "jobs.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-23 10:45"));
+  qun_run_close(r);
+  /* A restart in between: the 11:00 job is restored from the store. */
+  r = open_run(st, "jobs.lua", "2026-11-23 10:50", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-23 13:00"));
+  assert_string_equal(read_lines(0),
+      "{\"t\":\"2026-11-23T10:00:00+08:00\",\"ev\":\"log\",\"job\":\"start\",\"due\":\"2026-11-23T10:00:00+08:00\",\"message\":\"cancelled: true\"}\n"
+      "{\"t\":\"2026-11-23T10:30:00+08:00\",\"ev\":\"log\",\"job\":\"remind\",\"due\":\"2026-11-23T10:30:00+08:00\",\"message\":\"remind m3 3\"}\n"
+      "{\"t\":\"2026-11-23T11:00:00+08:00\",\"ev\":\"log\",\"job\":\"remind\",\"due\":\"2026-11-23T11:00:00+08:00\",\"message\":\"remind m1 1\"}\n");
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_CANCELLED), 1);
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_DONE), 2);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
+static void expect_error(const char *file, int line, const char *msg) {
+  struct qun_store *st;
+  char err[1024], want[1024];
+  remove(transcript); /* a transcript file belongs to one run */
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, file, "2026-11-23 09:00", 600000, err);
+  if (line) { /* a load error */
+    assert_null(r);
+    snprintf(want, sizeof want, "%s:%d: %s", pb(file), line, msg);
+    assert_string_equal(err, want);
+  } else { /* an error in a handler, in the transcript */
+    assert_non_null(r);
+    qun_run_until(r, local_ms("2026-11-23 11:00"));
+    assert_non_null(strstr(read_lines(0), msg));
+    qun_run_close(r);
+  }
+  qun_store_close(st);
+}
+
+static void test_author_errors(void **state) {
+  (void)state;
+  expect_error("dup.lua", 4, "schedule name 'x' declared twice (lines 2 and 4): names are the "
+                             "schedules' keys across restarts");
+  expect_error("closure.lua", 0, "closure.lua:3: schedule.after needs a named job: define it as "
+                                 "function jobs.NAME(args) … end");
+  expect_error("badargs.lua", 0, "badargs.lua:4: schedule.after: args.f is a function: only "
+                                 "strings, numbers, booleans and tables of them can be stored");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_daily_week, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_raising_handler_leaves_no_trace, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_jobs_and_cancel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_author_errors, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
