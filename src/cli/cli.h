@@ -58,7 +58,7 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opt
  * stderr and returns 1 (pb must still be cleared). */
 struct qun_playbook;
 struct qun_sandbox;
-int qun_cli_eval(const struct qun_cli_load *ld, int header_only, int quiet,
-                 struct qun_playbook *pb, struct qun_sandbox **sbp);
+int qun_cli_eval(const char *file, const char *const *sets, int nsets, int header_only,
+                 int quiet, struct qun_playbook *pb, struct qun_sandbox **sbp);
 
 #endif

@@ -131,7 +131,7 @@ static int info_exec(const struct qun_cmd *self, int argc, char **argv) {
     return rc;
   struct qun_playbook pb;
   struct qun_sandbox *sb = NULL;
-  rc = qun_cli_eval(&ld, 1, 1, &pb, &sb);
+  rc = qun_cli_eval(ld.file, ld.sets, ld.nsets, 1, 1, &pb, &sb);
   if (rc == 0) {
     if (seen[0])
       rc = print_json(&pb);

@@ -19,18 +19,18 @@ static void log_stdout(void *ud, const char *msg, size_t len) {
   fputc('\n', stdout);
 }
 
-int qun_cli_eval(const struct qun_cli_load *ld, int header_only, int quiet,
-                 struct qun_playbook *pb, struct qun_sandbox **sbp) {
+int qun_cli_eval(const char *file, const char *const *sets, int nsets, int header_only,
+                 int quiet, struct qun_playbook *pb, struct qun_sandbox **sbp) {
   static int quiet_mark;
   char err[1024];
   struct qun_playbook_opts o = {
       .mode = header_only ? QUN_PB_HEADER : QUN_PB_FULL,
-      .sets = ld->sets,
-      .nsets = ld->nsets,
+      .sets = sets,
+      .nsets = nsets,
       .now_ms = wall_ms(NULL),
       .sandbox = {.seed = 1, .now_ms = wall_ms, .log = log_stdout, .ud = quiet ? &quiet_mark : NULL},
   };
-  if (qun_playbook_eval(ld->file, &o, pb, sbp, err, sizeof err) < 0)
+  if (qun_playbook_eval(file, &o, pb, sbp, err, sizeof err) < 0)
     return qun_cli_fail("%s", err);
   return 0;
 }

@@ -21,9 +21,10 @@ struct qun_team {
   int64_t grace_ms;
 };
 
-/* Loads what ld names; prints the one-line error and returns 1 on failure
- * (the team needs no closing then). */
-int qun_team_open(const struct qun_cli_load *ld, struct qun_team *team);
+/* Loads what ld names (the store too, if with_store); sets the run's zone.
+ * Prints the one-line error and returns 1 on failure (the team needs no
+ * closing then). */
+int qun_team_open(const struct qun_cli_load *ld, int with_store, struct qun_team *team);
 /* Opens only the store (qun status, qun event): --db or the default. */
 int qun_team_open_store(const char *db, struct qun_team *team);
 void qun_team_close(struct qun_team *team);

@@ -249,7 +249,7 @@ int qun_sandbox_load(struct qun_sandbox *sb, char *err, size_t errlen) {
   const char *path = sb->opts.path;
   FILE *f = fopen(path, "rb");
   if (!f) {
-    snprintf(err, errlen, "%s: cannot open the playbook (%s)", path, strerror(errno));
+    snprintf(err, errlen, "%s: cannot read the file (%s)", path, strerror(errno));
     return -1;
   }
   char *buf = NULL;

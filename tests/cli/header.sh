@@ -16,7 +16,7 @@ expect 1 "$D/params_typo.lua:2: params.strat: the playbook declares no param 'st
 expect 1 "$D/syntax.lua:2: unexpected symbol near '='" -- check $D/syntax.lua
 expect 1 "$D/enum_no_values.lua:1: param 'mode': an enum needs values = { \"a\", \"b\", ... }" -- check $D/enum_no_values.lua
 expect 1 "$D/required_default.lua:1: param 'g': has a default, so it cannot be required" -- check $D/required_default.lua
-expect 1 "$D/missing.lua: cannot open the playbook (No such file or directory)" -- check $D/missing.lua
+expect 1 "$D/missing.lua: cannot read the file (No such file or directory)" -- check $D/missing.lua
 
 # qun info stops after the header: a required param needs no value there.
 cat >"$TMP/want" <<'OUT'

@@ -1,0 +1,29 @@
+# config.sh — team configs through `qun check --config`: values reach the
+# playbook, every mistake names file:line, secrets never show.
+. tests/lib.sh
+D=tests/cli/config
+F=tests/cli/fixtures/sale.lua
+export QUN_TEST_TOKEN=tok-123456 QUN_TEST_WECOM_KEY=wecom-secret-key-9f8e7d
+unset QUN_TEST_NOT_SET
+
+cat >"$TMP/want" <<'OUT'
+Sat 20:00	integer
+7200	10000	warn	5	0.5	false	nil
+a|b	10800|7200|3600	sh-7
+tests/cli/fixtures/sale.lua: ok (test-sale 0.1.0, 11 params)
+OUT
+expect_out "$TMP/want" -- check $F --config $D/team.lua
+# --set wins over the config.
+"$QUN" check $F --config $D/team.lua --set group=sh-9 | grep -q 'sh-9$' || { echo "FAIL: --set does not win"; failures=$((failures + 1)); }
+
+expect 1 "$D/typo.lua:2: unknown setting 'quiet_hour' (did you mean 'quiet_hours'? settings: timezone, quiet_hours, caps, grace, listen, redpacket, channels, groups, members_channel, payout_channel, params)" -- check $F --config $D/typo.lua
+expect 1 "$D/bad_field.lua:3: channels.wx (wecom): unknown field 'kye' (fields: type, key, base_url, rate)" -- check $F --config $D/bad_field.lua
+expect 1 "$D/bad_type.lua:1: channels.wx: type must be one of console, file, webhook, wecom, dingtalk, feishu, slack, telegram" -- check $F --config $D/bad_type.lua
+expect 1 "$D/bad_group.lua:2: groups[\"g1\"]: no channel named 'wx2' in channels" -- check $F --config $D/bad_group.lua
+expect 1 "$D/bad_tz.lua:1: timezone 'Asia/Shangai' is not in the tz database (e.g. \"Asia/Shanghai\")" -- check $F --config $D/bad_tz.lua
+expect 1 "$D/bad_grace.lua:1: grace: cannot read \"10 minutes\" as a duration (expected e.g. \"10m\")" -- check $F --config $D/bad_grace.lua
+expect 1 "$D/env_unset.lua:2: env(\"QUN_TEST_NOT_SET\") is not set: export it before starting qun" -- check $F --config $D/env_unset.lua
+expect 1 "$D/secret_in_error.lua:2: members_channel: no channel named '***' in channels" -- check $F --config $D/secret_in_error.lua
+expect 1 "$D/loop.lua:1: instruction budget exceeded (100000000 per call): a loop that never ends?" -- check $F --config $D/loop.lua
+expect 1 "$D/missing.lua: cannot read the file (No such file or directory)" -- check $F --config $D/missing.lua
+finish

@@ -1,0 +1,3 @@
+grace = "10m"
+
+channels = { wx = { type = "wecom", kye = "x" } }

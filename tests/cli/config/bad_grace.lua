@@ -1,0 +1,1 @@
+grace = "10 minutes"

@@ -1,0 +1,2 @@
+channels = { wx = { type = "console" } }
+groups = { ["g1"] = { channel = "wx2" } }

@@ -1,0 +1,3 @@
+channels = {
+  wx = { type = "wecom", key = env("QUN_TEST_NOT_SET") },
+}

@@ -1,0 +1,2 @@
+channels = { hook = { type = "webhook", url = "x" } }
+members_channel = env("QUN_TEST_WECOM_KEY")
