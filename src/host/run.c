@@ -481,12 +481,21 @@ static int call_all_handlers(lua_State *L) {
   return 0;
 }
 
-struct event_redo {
-  int64_t id;
-};
+static void emit_event(struct qun_run *r, const struct event_copy *e) {
+  json_t *f = json_object();
+  json_object_set_new(f, "type", json_string(e->type));
+  json_object_set_new(f, "member", e->member ? json_string(e->member) : json_null());
+  json_object_set_new(f, "group", e->group ? json_string(e->group) : json_null());
+  json_t *data = e->data ? json_loads(e->data, JSON_DECODE_ANY, NULL) : NULL;
+  json_object_set_new(f, "data", data ? data : json_null());
+  emit(r, "event", f);
+}
 
-static void redo_cursor(struct qun_run *r, void *ud) {
-  qun_store_cursor_set(r->st, r->run_id, ((struct event_redo *)ud)->id);
+/* After a handler raised: the event stays consumed and recorded. */
+static void redo_event(struct qun_run *r, void *ud) {
+  const struct event_copy *e = ud;
+  qun_store_cursor_set(r->st, r->run_id, e->id);
+  emit_event(r, e);
 }
 
 static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
@@ -495,14 +504,7 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
     matched += strcmp(r->ons[i].type, e->type) == 0;
   if (qun_store_begin(r->st) < 0)
     return;
-  qun_store_cursor_set(r->st, r->run_id, e->id);
-  json_t *f = json_object();
-  json_object_set_new(f, "type", json_string(e->type));
-  json_object_set_new(f, "member", e->member ? json_string(e->member) : json_null());
-  json_object_set_new(f, "group", e->group ? json_string(e->group) : json_null());
-  json_t *data = e->data ? json_loads(e->data, JSON_DECODE_ANY, NULL) : NULL;
-  json_object_set_new(f, "data", data ? data : json_null());
-  emit(r, "event", f);
+  redo_event(r, (void *)e);
   if (!matched) {
     qun_store_commit(r->st);
     flush_transcript(r);
@@ -516,8 +518,7 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   snprintf(job, sizeof job, "on %s", e->type);
   lua_pushcfunction(L, call_all_handlers);
   lua_pushlightuserdata(L, (void *)e);
-  struct event_redo redo = {e->id};
-  call_handler(r, job, e->at, 1, redo_cursor, &redo);
+  call_handler(r, job, e->at, 1, redo_event, (void *)e);
 }
 
 int qun_run_poll_events(struct qun_run *r) {
@@ -611,6 +612,11 @@ static int ensure_run(struct qun_run *r) {
   int resumed = 0;
   int rc = qun_store_run_start(r->st, &info, qun_run_now(r), &r->run_id, &resumed);
   free(params);
+  if (rc == 0 && !resumed) { /* a new run hears the events from now on */
+    int64_t last;
+    if ((rc = qun_store_events_last(r->st, &last)) == 0)
+      rc = qun_store_cursor_set(r->st, r->run_id, last);
+  }
   return rc;
 }
 

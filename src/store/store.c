@@ -66,6 +66,7 @@ static const char *const sql[Q_COUNT] = {
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EVENTS_AFTER] = "SELECT id, type, member, grp, at, data FROM events WHERE id > ?1 "
                        "ORDER BY id LIMIT ?2",
+    [Q_EVENTS_LAST] = "SELECT coalesce(max(id), 0) FROM events",
     [Q_CURSOR_GET] = "SELECT event_id FROM cursors WHERE run_id = ?1",
     [Q_CURSOR_SET] = "INSERT INTO cursors (run_id, event_id) VALUES (?1, ?2) "
                      "ON CONFLICT (run_id) DO UPDATE SET event_id = excluded.event_id",

@@ -71,6 +71,8 @@ int64_t qun_store_event_add(struct qun_store *st, const char *type, const char *
                             const char *grp, int64_t at, const char *data, int64_t now);
 int qun_store_events_after(struct qun_store *st, int64_t after_id, int limit,
                            int (*cb)(void *ud, const struct qun_store_event *e), void *ud);
+/* The id of the latest event (0 if none). */
+int qun_store_events_last(struct qun_store *st, int64_t *id);
 int qun_store_cursor_get(struct qun_store *st, int64_t run, int64_t *event_id);
 int qun_store_cursor_set(struct qun_store *st, int64_t run, int64_t event_id);
 

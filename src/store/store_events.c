@@ -59,3 +59,13 @@ int qun_store_cursor_set(struct qun_store *st, int64_t run, int64_t event_id) {
   sqlite3_bind_int64(s, 2, event_id);
   return qun_store__exec(st, s, "move the cursor");
 }
+
+int qun_store_events_last(struct qun_store *st, int64_t *id) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_EVENTS_LAST);
+  if (!s)
+    return QUN_EIO;
+  int rc = sqlite3_step(s);
+  *id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW ? 0 : qun_store__fail(st, "read the events");
+}

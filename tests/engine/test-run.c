@@ -154,6 +154,40 @@ static void test_jobs_and_cancel(void **state) {
   qun_store_close(st);
 }
 
+static void test_events_once(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024], want[4096];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "events.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  qun_store_event_add(st, "checkin", "m1", "g1", t, "{\"points\":10}", t);
+  qun_store_event_add(st, "checkin", "m2", "g1", t, "{\"points\":-1}", t);
+  qun_store_event_add(st, "order", "m3", "g2", t, NULL, t);
+  qun_store_event_add(st, "unheard", "m4", NULL, t, NULL, t);
+  assert_int_equal(qun_run_poll_events(r), 4);
+  assert_int_equal(qun_run_poll_events(r), 0); /* each event once */
+  const char *path = pb("events.lua");
+  snprintf(want, sizeof want,
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"event\",\"type\":\"checkin\",\"member\":\"m1\",\"group\":\"g1\",\"data\":{\"points\":10}}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"on checkin\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"checkin m1 10\"}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"event\",\"type\":\"checkin\",\"member\":\"m2\",\"group\":\"g1\",\"data\":{\"points\":-1}}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"error\",\"job\":\"on checkin\",\"message\":\"%s:3: negative points\"}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"event\",\"type\":\"order\",\"member\":\"m3\",\"group\":\"g2\",\"data\":null}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"on order\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"order m3 in g2\"}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"event\",\"type\":\"unheard\",\"member\":\"m4\",\"group\":null,\"data\":null}\n",
+      path);
+  assert_string_equal(read_lines(0), want);
+  qun_run_close(r);
+  /* A restart does not dispatch them again. */
+  r = open_run(st, "events.lua", "2026-11-23 09:30", 600000, err);
+  assert_non_null(r);
+  assert_int_equal(qun_run_poll_events(r), 0);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 static void expect_error(const char *file, int line, const char *msg) {
   struct qun_store *st;
   char err[1024], want[1024];
@@ -189,6 +223,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_raising_handler_leaves_no_trace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_jobs_and_cancel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_author_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,37 @@
+# daemon.sh — qun run, qun event and qun status together on one database.
+. tests/lib.sh
+F=tests/cli/fixtures/hello.lua
+DB=$TMP/q.db
+
+expect_usage event
+expect_usage event hello
+expect_usage event "Bad Type" --member m1
+expect_usage status --bogus
+expect 1 "qun event: --data is not JSON: '[' or '{' expected near 'nope' (column 4)" -- event hello --member m1 --data nope --db "$DB"
+expect 1 "qun event: --data must be a JSON object, e.g. '{\"order\":\"A1\"}'" -- event hello --member m1 --data '[1]' --db "$DB"
+
+"$QUN" run $F --db "$DB" --transcript "$TMP/t.jsonl" 2>"$TMP/daemon.err" &
+pid=$!
+# The daemon hears events from its start on: wait until it runs.
+i=0
+until grep -q "running" "$TMP/daemon.err" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect 0 "" -- event hello --member m1 --data '{"text":"你好"}' --db "$DB"
+i=0
+until grep -q '"message":"hello m1' "$TMP/t.jsonl" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: qun run exited $rc after SIGTERM"; failures=$((failures + 1)); }
+grep -q '"ev":"event","type":"hello","member":"m1","group":null,"data":{"text":"你好"}}$' "$TMP/t.jsonl" ||
+  { echo "FAIL: no event line"; cat "$TMP/t.jsonl"; failures=$((failures + 1)); }
+grep -q '"ev":"log","job":"on hello",.*"message":"hello m1: 你好"}$' "$TMP/t.jsonl" ||
+  { echo "FAIL: no log line"; cat "$TMP/t.jsonl"; failures=$((failures + 1)); }
+
+sha=$(sha256sum $F | cut -c1-12)
+"$QUN" status --db "$DB" >"$TMP/status"
+head -n 1 "$TMP/status" | grep -qx "hello 2.1.0 (sha256 $sha, $F)" ||
+  { echo "FAIL: qun status:"; cat "$TMP/status"; failures=$((failures + 1)); }
+"$QUN" status --db "$DB" --json | grep -q "\"sha256\": \"$(sha256sum $F | cut -c1-64)\"" ||
+  { echo "FAIL: qun status --json has no sha256"; failures=$((failures + 1)); }
+
+finish

@@ -1,0 +1,183 @@
+/* test-store.c — opening and migrating, refusing a newer schema, WAL,
+ * transactions, jobs by key, occurrences, events and the cursor. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+static char dir[64], path[128];
+
+static int setup(void **s) {
+  (void)s;
+  snprintf(dir, sizeof dir, "/tmp/qun-store-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/q.db", dir);
+  return 0;
+}
+
+static int teardown(void **s) {
+  (void)s;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd);
+}
+
+static int pragma_int(const char *p, const char *pragma) {
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, pragma, -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  int v = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return v;
+}
+
+static void exec(const char *p, const char *sql) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+static void test_open_migrate_refuse(void **s) {
+  (void)s;
+  char err[600];
+  struct qun_store *st;
+  exec(path, "CREATE TABLE other (x)"); /* an existing, older (version 0) file */
+  assert_int_equal(qun_store_open(path, &st, err, sizeof err), 0);
+  qun_store_close(st);
+  assert_int_equal(pragma_int(path, "PRAGMA user_version"), QUN_STORE_SCHEMA);
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  exec(path, "PRAGMA user_version = 99");
+  assert_int_equal(qun_store_open(path, &st, err, sizeof err), QUN_EVERSION);
+  assert_null(st);
+  char want[300];
+  snprintf(want, sizeof want, "%s: schema version 99 is newer than this qun (knows %d): upgrade qun",
+           path, QUN_STORE_SCHEMA);
+  assert_string_equal(err, want);
+  assert_int_equal(qun_store_open("/nonexistent/dir/q.db", &st, err, sizeof err), QUN_EIO);
+  assert_non_null(strstr(err, "/nonexistent/dir/q.db: cannot open the database"));
+}
+
+static int count_job(void *ud, const struct qun_store_job *j) {
+  int *n = ud;
+  (*n)++;
+  assert_int_equal(j->state, QUN_JOB_PENDING);
+  return 0;
+}
+
+static void test_jobs_and_transactions(void **s) {
+  (void)s;
+  char err[600];
+  struct qun_store *st;
+  assert_int_equal(qun_store_open(path, &st, err, sizeof err), 0);
+  struct qun_run_info info = {.playbook = "p", .version = "1", .mode = "live"};
+  int64_t run, run2;
+  int resumed;
+  assert_int_equal(qun_store_begin(st), 0);
+  assert_int_equal(qun_store_begin(st), QUN_ESTATE);
+  assert_int_equal(qun_store_run_start(st, &info, 1000, &run, &resumed), 0);
+  assert_false(resumed);
+  int created;
+  int64_t a = qun_store_job_add(st, run, "k1", "h", "{}", 5000, 1000, &created);
+  assert_true(a > 0 && created);
+  assert_int_equal(qun_store_job_add(st, run, "k1", "h", "{}", 9000, 1000, &created), a);
+  assert_false(created); /* same key: the same job */
+  assert_int_equal(qun_store_commit(st), 0);
+  /* A rolled-back transaction leaves nothing. */
+  assert_int_equal(qun_store_begin(st), 0);
+  qun_store_job_add(st, run, "k2", "h", "{}", 4000, 1000, &created);
+  assert_int_equal(qun_store_fired_add(st, run, "tick", 7000, 1000), 0);
+  assert_int_equal(qun_store_rollback(st), 0);
+  int n = 0;
+  assert_int_equal(qun_store_jobs_pending(st, run, count_job, &n), 1);
+  assert_int_equal(n, 1);
+  int64_t due;
+  assert_int_equal(qun_store_fired_last(st, run, "tick", &due), QUN_ENOENT);
+  /* Occurrences: once each; the latest is known. */
+  assert_int_equal(qun_store_begin(st), 0);
+  assert_int_equal(qun_store_fired_add(st, run, "tick", 7000, 1000), 0);
+  assert_int_equal(qun_store_fired_add(st, run, "tick", 8000, 1000), 0);
+  assert_int_equal(qun_store_fired_add(st, run, "tick", 7000, 1000), QUN_EEXIST);
+  assert_int_equal(qun_store_fired_last(st, run, "tick", &due), 0);
+  assert_int_equal(due, 8000);
+  assert_int_equal(qun_store_job_set_state(st, run, a, QUN_JOB_DONE, 2000), 1);
+  assert_int_equal(qun_store_job_set_state(st, run, a, QUN_JOB_CANCELLED, 2000), 0);
+  /* Statements are reused: many calls, one transaction. */
+  for (int i = 0; i < 10000; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "bulk-%d", i);
+    assert_true(qun_store_job_add(st, run, key, "h", "null", i, 0, &created) > 0);
+  }
+  assert_int_equal(qun_store_commit(st), 0);
+  assert_int_equal(qun_store_jobs_count(st, run, QUN_JOB_PENDING), 10000);
+  qun_store_close(st);
+  /* Reopened: the same run resumes; the data is there. */
+  assert_int_equal(qun_store_open(path, &st, err, sizeof err), 0);
+  assert_int_equal(qun_store_begin(st), 0);
+  assert_int_equal(qun_store_run_start(st, &info, 3000, &run2, &resumed), 0);
+  assert_int_equal(qun_store_commit(st), 0);
+  assert_true(resumed);
+  assert_int_equal(run2, run);
+  assert_int_equal(qun_store_jobs_count(st, run, QUN_JOB_DONE), 1);
+  qun_store_close(st);
+}
+
+struct evs {
+  int64_t ids[8];
+  int n;
+};
+
+static int take_event(void *ud, const struct qun_store_event *e) {
+  struct evs *v = ud;
+  v->ids[v->n++] = e->id;
+  return 0;
+}
+
+static void test_events_and_cursor(void **s) {
+  (void)s;
+  char err[600];
+  struct qun_store *st;
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(qun_store_event_add(st, "checkin", "m1", "g1", 100 + i, "{\"n\":1}", 100), i + 1);
+  int64_t cur;
+  assert_int_equal(qun_store_cursor_get(st, 1, &cur), 0);
+  assert_int_equal(cur, 0);
+  assert_int_equal(qun_store_cursor_set(st, 1, 2), 0);
+  assert_int_equal(qun_store_cursor_get(st, 1, &cur), 0);
+  assert_int_equal(cur, 2);
+  struct evs v = {{0}, 0};
+  assert_int_equal(qun_store_events_after(st, cur, 2, take_event, &v), 0);
+  assert_int_equal(v.n, 2);
+  assert_int_equal(v.ids[0], 3);
+  assert_int_equal(v.ids[1], 4);
+  qun_store_close(st);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_open_migrate_refuse, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_jobs_and_transactions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events_and_cursor, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
