@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps build build-asan demo test test-asan check-asan clean
+.PHONY: all deps build build-asan demo test test-asan check-asan bench clean
 
 all: build
 
@@ -31,6 +31,10 @@ test: build build-asan
 
 check-asan test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Performance figures (bench/README.md); printed, never asserted.
+bench: build
+	@for b in bench/*.sh; do sh $$b ./$(BUILD)/qun; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

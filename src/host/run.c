@@ -715,7 +715,9 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
   }
   for (size_t i = 0; i < r->ndecls; i++)
     arm_decl(r, i);
-  r->nfx = 0; /* the pending jobs, the new ones included, come from the store */
+  /* The pending jobs, the new ones included, come from the store. */
+  free(r->fx);
+  r->fx = NULL, r->nfx = r->capfx = 0;
   qun_store_jobs_pending(r->st, r->run_id, restore_job, r);
   if (qun_store_commit(r->st) < 0) {
     snprintf(err, errlen, "%s: %s", o->path, qun_store_errmsg(r->st));
