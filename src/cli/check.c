@@ -3,6 +3,10 @@
 #include "cli/cli.h"
 #include "cli/team.h"
 #include "host/playbook.h"
+#include "host/run.h"
+#include "store/store.h"
+
+#include <time.h>
 
 #include <stdio.h>
 
@@ -14,14 +18,30 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_team team;
   if (qun_team_open(&ld, 0, &team) != 0)
     return QUN_EXIT_FAIL;
-  struct qun_playbook pb;
-  struct qun_sandbox *sb = NULL;
-  rc = qun_cli_eval(ld.file, team.sets, team.nsets, 0, 0, &pb, &sb);
-  if (rc == 0)
-    printf("%s: ok (%s %s, %zu param%s)\n", pb.path, pb.name, pb.version, pb.nparams,
-           pb.nparams == 1 ? "" : "s");
-  qun_sandbox_free(sb);
-  qun_playbook_clear(&pb);
+  /* The top level runs exactly as it would live, on a private in-memory
+   * store and a clock that never moves: nothing fires, nothing persists. */
+  struct qun_store *st = NULL;
+  struct qun_run *run = NULL;
+  char err[1024];
+  if (qun_store_open(":memory:", &st, err, sizeof err) < 0) {
+    qun_team_close(&team);
+    return qun_cli_fail("qun check: %s", err);
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct qun_run_opts o = {
+      .path = ld.file, .sets = team.sets, .nsets = team.nsets, .store = st,
+      .start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, .grace_ms = team.grace_ms,
+      .mode = "check", .echo = stdout, .echo_bare = 1, .seed = 1};
+  if (qun_run_open(&o, &run, err, sizeof err) < 0) {
+    rc = qun_cli_fail("%s", err);
+  } else {
+    const struct qun_playbook *pb = qun_run_playbook(run);
+    printf("%s: ok (%s %s, %zu param%s)\n", pb->path, pb->name, pb->version, pb->nparams,
+           pb->nparams == 1 ? "" : "s");
+  }
+  qun_run_close(run);
+  qun_store_close(st);
   qun_team_close(&team);
   return rc;
 }

@@ -43,13 +43,21 @@ static int add_error(void *ud, const struct qun_store_log *l) {
   return 0;
 }
 
+static int add_schedule(void *ud, const struct qun_store_schedule *sc) {
+  json_t *o = json_object();
+  json_object_set_new(o, "name", json_string(sc->name));
+  json_object_set_new(o, "next", sc->next_due >= 0 ? time_str(sc->next_due) : json_null());
+  json_array_append_new(ud, o);
+  return 0;
+}
+
 static json_t *str(const char *s) {
   return s ? json_string(s) : json_null();
 }
 
 static int add_run(void *ud, const struct qun_run_info *r) {
   struct ctx *c = ud;
-  json_t *o = json_object(), *next = json_array(), *errors = json_array();
+  json_t *o = json_object(), *next = json_array(), *errors = json_array(), *sched = json_array();
   json_object_set_new(o, "playbook", str(r->playbook));
   json_object_set_new(o, "version", str(r->version));
   json_object_set_new(o, "sha256", str(r->sha256));
@@ -58,7 +66,9 @@ static int add_run(void *ud, const struct qun_run_info *r) {
   json_object_set_new(o, "started", time_str(r->started_at));
   json_object_set_new(o, "pending", json_integer(qun_store_jobs_count(c->st, r->run_id, QUN_JOB_PENDING)));
   json_object_set_new(o, "failed", json_integer(qun_store_jobs_count(c->st, r->run_id, QUN_JOB_FAILED)));
+  qun_store_schedules(c->st, r->run_id, add_schedule, sched);
   qun_store_jobs_next(c->st, r->run_id, NEXT_JOBS, add_job, next);
+  json_object_set_new(o, "schedules", sched);
   qun_store_log_last(c->st, r->run_id, "error", RECENT_ERRORS, add_error, errors);
   json_object_set_new(o, "next", next);
   json_object_set_new(o, "errors", errors);
@@ -83,6 +93,11 @@ static void print_text(json_t *runs, const char *db) {
     printf("  jobs     %lld pending, %lld failed\n",
            (long long)json_integer_value(json_object_get(r, "pending")),
            (long long)json_integer_value(json_object_get(r, "failed")));
+    json_array_foreach(json_object_get(r, "schedules"), k, x) {
+      json_t *nx = json_object_get(x, "next");
+      printf("  schedule %s  %s\n", json_is_string(nx) ? json_string_value(nx) : "(done)",
+             json_string_value(json_object_get(x, "name")));
+    }
     json_array_foreach(json_object_get(r, "next"), k, x)
       printf("  next     %s  %s (job %lld)\n", json_string_value(json_object_get(x, "due")),
              json_string_value(json_object_get(x, "job")),

@@ -89,6 +89,10 @@ int64_t qun_run_now(const struct qun_run *r) {
   return qun_sched_now(r->sched);
 }
 
+const struct qun_playbook *qun_run_playbook(const struct qun_run *r) {
+  return &r->pb;
+}
+
 /* ---- transcript ---- */
 
 /* Adds one transcript line to the current transaction. */
@@ -161,7 +165,9 @@ void qun_run_log(struct qun_run *r, const char *msg, size_t len) {
   json_object_set_new(f, "due", time_json(r->job ? r->due_ms : qun_run_now(r)));
   json_object_set_new(f, "message", json_stringn_nocheck(msg, len));
   emit(r, "log", f);
-  if (r->o.echo) {
+  if (r->o.echo && r->o.echo_bare) {
+    fprintf(r->o.echo, "%.*s\n", (int)len, msg);
+  } else if (r->o.echo) {
     char t[40];
     qun_tz_rfc3339(floor_s(qun_run_now(r)), t, sizeof t);
     fprintf(r->o.echo, "%s %s: %.*s\n", t, r->job ? r->job : "load", (int)len, msg);
@@ -261,24 +267,29 @@ int qun_run_declare(struct qun_run *r, const char *name, int line, const struct 
   return 0;
 }
 
+static int64_t next_of(const struct decl *d, int64_t due_ms) {
+  int64_t next = d->recurring ? qun_spec_next(&d->spec, 0, floor_s(due_ms)) : -1;
+  return next >= 0 ? next * 1000 : -1;
+}
+
 static void redo_fired(struct qun_run *r, void *ud) {
   const struct decl *d = ud;
   qun_store_fired_add(r->st, r->run_id, d->name, r->due_ms, qun_run_now(r));
+  qun_store_schedule_set(r->st, r->run_id, d->name, next_of(d, r->due_ms));
 }
 
 static void fire_decl(struct qun_run *r, size_t i, int64_t due_ms) {
   struct decl *d = &r->decls[i];
-  if (d->recurring) { /* the next one first: an error must not end the schedule */
-    int64_t next = qun_spec_next(&d->spec, 0, floor_s(due_ms));
-    if (next >= 0)
-      qun_sched_add(r->sched, next * 1000, -(int64_t)i - 1);
-  }
+  int64_t next = next_of(d, due_ms);
+  if (next >= 0) /* the next one first: an error must not end the schedule */
+    qun_sched_add(r->sched, next, -(int64_t)i - 1);
   if (qun_store_begin(r->st) < 0)
     return;
   if (qun_store_fired_add(r->st, r->run_id, d->name, due_ms, qun_run_now(r)) != 0) {
     qun_store_rollback(r->st); /* fired already: never twice */
     return;
   }
+  qun_store_schedule_set(r->st, r->run_id, d->name, next);
   lua_State *L = r->sb->L;
   lua_rawgeti(L, LUA_REGISTRYINDEX, d->fnref);
   lua_createtable(L, 0, 2);
@@ -641,13 +652,17 @@ static void arm_decl(struct qun_run *r, size_t i) {
   int have_last = qun_store_fired_last(r->st, r->run_id, d->name, &last_ms) == 0;
   int64_t id = -(int64_t)i - 1;
   if (!d->recurring) {
-    if (have_last)
+    if (have_last) {
+      qun_store_schedule_set(r->st, r->run_id, d->name, -1);
       return;
+    }
     if (d->at_s * 1000 >= now - r->o.grace_ms) {
       qun_sched_add(r->sched, d->at_s * 1000, id);
+      qun_store_schedule_set(r->st, r->run_id, d->name, d->at_s * 1000);
     } else {
       skipped(r, d, d->at_s * 1000);
       qun_store_fired_add(r->st, r->run_id, d->name, d->at_s * 1000, now);
+      qun_store_schedule_set(r->st, r->run_id, d->name, -1);
     }
     return;
   }
@@ -669,6 +684,7 @@ static void arm_decl(struct qun_run *r, size_t i) {
     qun_store_fired_add(r->st, r->run_id, d->name, last_skipped * 1000, now);
   if (t >= 0)
     qun_sched_add(r->sched, t * 1000, id);
+  qun_store_schedule_set(r->st, r->run_id, d->name, t >= 0 ? t * 1000 : -1);
 }
 
 static int restore_job(void *ud, const struct qun_store_job *row) {

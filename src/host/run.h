@@ -25,6 +25,7 @@ struct qun_run_opts {
   const char *mode;                /* "live" or "sim", recorded with the run */
   const char *transcript;          /* JSON-lines file to append to, or NULL */
   FILE *echo;                      /* log lines for the operator, or NULL */
+  int echo_bare;                   /* echo the messages alone (qun check) */
   uint64_t seed;
 };
 
@@ -41,6 +42,7 @@ int qun_run_until(struct qun_run *r, int64_t until_ms);
 int qun_run_poll_events(struct qun_run *r);
 
 int64_t qun_run_now(const struct qun_run *r);
+const struct qun_playbook *qun_run_playbook(const struct qun_run *r);
 void qun_run_close(struct qun_run *r);
 
 /* ---- for the bindings (bind_*.c) ---- */

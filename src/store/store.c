@@ -25,6 +25,9 @@ static const char *const migrations[] = {
     "CREATE TABLE fired ("
     "  run_id INTEGER NOT NULL, name TEXT NOT NULL, due INTEGER NOT NULL, fired_at INTEGER,"
     "  PRIMARY KEY (run_id, name, due)) WITHOUT ROWID;"
+    "CREATE TABLE schedules ("
+    "  run_id INTEGER NOT NULL, name TEXT NOT NULL, next_due INTEGER,"
+    "  PRIMARY KEY (run_id, name)) WITHOUT ROWID;"
     "CREATE TABLE events ("
     "  id INTEGER PRIMARY KEY, type TEXT NOT NULL, member TEXT, grp TEXT, at INTEGER,"
     "  data TEXT, received_at INTEGER);"
@@ -62,6 +65,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE run_id = ?1 AND state = ?2",
     [Q_FIRED_ADD] = "INSERT INTO fired (run_id, name, due, fired_at) VALUES (?1, ?2, ?3, ?4)",
     [Q_FIRED_LAST] = "SELECT max(due) FROM fired WHERE run_id = ?1 AND name = ?2",
+    [Q_SCHEDULE_SET] = "INSERT INTO schedules (run_id, name, next_due) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (run_id, name) DO UPDATE SET next_due = excluded.next_due",
+    [Q_SCHEDULES] = "SELECT name, next_due FROM schedules WHERE run_id = ?1 ORDER BY next_due, name",
     [Q_EVENT_ADD] = "INSERT INTO events (type, member, grp, at, data, received_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EVENTS_AFTER] = "SELECT id, type, member, grp, at, data FROM events WHERE id > ?1 "

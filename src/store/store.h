@@ -62,6 +62,15 @@ int64_t qun_store_jobs_count(struct qun_store *st, int64_t run, int state);
 int qun_store_fired_add(struct qun_store *st, int64_t run, const char *name, int64_t due, int64_t now);
 int qun_store_fired_last(struct qun_store *st, int64_t run, const char *name, int64_t *due);
 
+/* ---- each named schedule's next occurrence (for qun status) ---- */
+struct qun_store_schedule {
+  const char *name;
+  int64_t next_due; /* -1: none */
+};
+int qun_store_schedule_set(struct qun_store *st, int64_t run, const char *name, int64_t next_due);
+int qun_store_schedules(struct qun_store *st, int64_t run,
+                        int (*cb)(void *ud, const struct qun_store_schedule *s), void *ud);
+
 /* ---- events (append-only) and each run's cursor ---- */
 struct qun_store_event {
   int64_t id, at;

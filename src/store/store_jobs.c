@@ -128,3 +128,31 @@ int qun_store_fired_last(struct qun_store *st, int64_t run, const char *name, in
   sqlite3_clear_bindings(s);
   return out;
 }
+
+int qun_store_schedule_set(struct qun_store *st, int64_t run, const char *name, int64_t next_due) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_SCHEDULE_SET);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  qun_store__bind_text(s, 2, name);
+  sqlite3_bind_int64(s, 3, next_due);
+  return qun_store__exec(st, s, "record the next occurrence");
+}
+
+int qun_store_schedules(struct qun_store *st, int64_t run,
+                        int (*cb)(void *ud, const struct qun_store_schedule *sc), void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_SCHEDULES);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  int rc, out = 0;
+  while (!out && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    struct qun_store_schedule sc = {qun_store__col_text(s, 0), sqlite3_column_int64(s, 1)};
+    out = cb(ud, &sc);
+  }
+  if (!out && rc != SQLITE_DONE)
+    out = qun_store__fail(st, "read the schedules");
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return out;
+}
