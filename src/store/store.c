@@ -38,6 +38,25 @@ static const char *const migrations[] = {
     "CREATE INDEX runlog_run ON runlog (run_id, level, id);"
     "CREATE TABLE transcript (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, line TEXT NOT NULL);"
     "CREATE INDEX transcript_run ON transcript (run_id, id);",
+    /* 1 → 2: members, groups and memberships, tags (shared by every
+     * playbook), tiers (per run), and an external key for events so that
+     * a re-import updates instead of duplicating. */
+    "CREATE TABLE members ("
+    "  id TEXT PRIMARY KEY, name TEXT, joined_at INTEGER, attrs TEXT NOT NULL DEFAULT '{}',"
+    "  updated_at INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE groups (id TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;"
+    "CREATE TABLE memberships ("
+    "  member TEXT NOT NULL, grp TEXT NOT NULL, joined_at INTEGER,"
+    "  PRIMARY KEY (member, grp)) WITHOUT ROWID;"
+    "CREATE INDEX memberships_grp ON memberships (grp, member);"
+    "CREATE TABLE tags ("
+    "  member TEXT NOT NULL, tag TEXT NOT NULL, at INTEGER, PRIMARY KEY (member, tag)) WITHOUT ROWID;"
+    "CREATE INDEX tags_tag ON tags (tag, member);"
+    "CREATE TABLE tiers ("
+    "  run_id INTEGER NOT NULL, member TEXT NOT NULL, tier TEXT NOT NULL, at INTEGER,"
+    "  PRIMARY KEY (run_id, member)) WITHOUT ROWID;"
+    "ALTER TABLE events ADD COLUMN ext_id TEXT;"
+    "CREATE UNIQUE INDEX events_ext ON events (ext_id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -68,6 +87,19 @@ static const char *const sql[Q_COUNT] = {
     [Q_SCHEDULE_SET] = "INSERT INTO schedules (run_id, name, next_due) VALUES (?1, ?2, ?3) "
                        "ON CONFLICT (run_id, name) DO UPDATE SET next_due = excluded.next_due",
     [Q_SCHEDULES] = "SELECT name, next_due FROM schedules WHERE run_id = ?1 ORDER BY next_due, name",
+    [Q_MEMBER_UPSERT] = "INSERT INTO members (id, name, joined_at, attrs, updated_at) "
+                        "VALUES (?1, ?2, ?3, coalesce(?4, '{}'), ?5) ON CONFLICT (id) DO UPDATE SET "
+                        "name = coalesce(excluded.name, name), joined_at = coalesce(excluded.joined_at, "
+                        "joined_at), attrs = json_patch(attrs, excluded.attrs), updated_at = excluded.updated_at",
+    [Q_MEMBER_EXISTS] = "SELECT 1 FROM members WHERE id = ?1",
+    [Q_MEMBERSHIP_ADD] = "INSERT INTO memberships (member, grp, joined_at) VALUES (?1, ?2, ?3) "
+                         "ON CONFLICT DO NOTHING",
+    [Q_GROUP_ADD] = "INSERT INTO groups (id) VALUES (?1) ON CONFLICT DO NOTHING",
+    [Q_MEMBERS_COUNT] = "SELECT count(*) FROM members",
+    [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ext_id) DO UPDATE SET "
+                       "type = excluded.type, member = excluded.member, grp = excluded.grp, "
+                       "at = excluded.at, data = excluded.data",
     [Q_EVENT_ADD] = "INSERT INTO events (type, member, grp, at, data, received_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EVENTS_AFTER] = "SELECT id, type, member, grp, at, data FROM events WHERE id > ?1 "

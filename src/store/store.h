@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define QUN_STORE_DEFAULT_PATH "qun.db"
-#define QUN_STORE_SCHEMA 1
+#define QUN_STORE_SCHEMA 2
 
 struct qun_store;
 
@@ -84,6 +84,19 @@ int qun_store_events_after(struct qun_store *st, int64_t after_id, int limit,
 int qun_store_events_last(struct qun_store *st, int64_t *id);
 int qun_store_cursor_get(struct qun_store *st, int64_t run, int64_t *event_id);
 int qun_store_cursor_set(struct qun_store *st, int64_t run, int64_t event_id);
+
+/* ---- members (shared by every playbook of the database) ---- */
+/* Inserts or updates: a NULL name/joined_at keeps the stored one; attrs (a
+ * JSON object text, or NULL) is merged into the stored attributes. */
+int qun_store_member_upsert(struct qun_store *st, const char *id, const char *name, int64_t joined_at,
+                            const char *attrs, int64_t now);
+int qun_store_member_exists(struct qun_store *st, const char *id);
+int qun_store_membership_add(struct qun_store *st, const char *member, const char *grp, int64_t at);
+int64_t qun_store_members_count(struct qun_store *st);
+/* An event with an external key: stored once, updated on a re-import. */
+int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char *type,
+                           const char *member, const char *grp, int64_t at, const char *data,
+                           int64_t now);
 
 /* ---- the run log and the transcript ---- */
 int qun_store_log_add(struct qun_store *st, int64_t run, int64_t t, const char *job,
