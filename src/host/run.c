@@ -73,6 +73,8 @@ struct qun_run {
   int64_t tlines; /* lines of this run already in the file */
 };
 
+static int ensure_run(struct qun_run *r);
+
 static int64_t floor_s(int64_t ms) {
   return ms / 1000 - (ms % 1000 < 0);
 }
@@ -89,6 +91,16 @@ int64_t qun_run_now(const struct qun_run *r) {
   return qun_sched_now(r->sched);
 }
 
+struct qun_store *qun_run_store(struct qun_run *r) {
+  return r->st;
+}
+
+int64_t qun_run_id(struct qun_run *r) {
+  if (r->run_id <= 0 && r->pb.name)
+    ensure_run(r);
+  return r->run_id;
+}
+
 const struct qun_playbook *qun_run_playbook(const struct qun_run *r) {
   return &r->pb;
 }
@@ -96,9 +108,7 @@ const struct qun_playbook *qun_run_playbook(const struct qun_run *r) {
 /* ---- transcript ---- */
 
 /* Adds one transcript line to the current transaction. */
-static int ensure_run(struct qun_run *r);
-
-static void emit(struct qun_run *r, const char *ev, json_t *fields) {
+void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields) {
   if (r->run_id <= 0 && r->pb.name)
     ensure_run(r);
   char *line = qun_transcript_line(qun_run_now(r), ev, fields);
@@ -164,7 +174,7 @@ void qun_run_log(struct qun_run *r, const char *msg, size_t len) {
   json_object_set_new(f, "job", json_string(r->job ? r->job : "load"));
   json_object_set_new(f, "due", time_json(r->job ? r->due_ms : qun_run_now(r)));
   json_object_set_new(f, "message", json_stringn_nocheck(msg, len));
-  emit(r, "log", f);
+  qun_run_emit(r, "log", f);
   if (r->o.echo && r->o.echo_bare) {
     fprintf(r->o.echo, "%.*s\n", (int)len, msg);
   } else if (r->o.echo) {
@@ -226,7 +236,7 @@ static int call_handler(struct qun_run *r, const char *job, int64_t due_ms, int 
     json_t *f = json_object();
     json_object_set_new(f, "job", json_string(job));
     json_object_set_new(f, "message", json_string(err));
-    emit(r, "error", f);
+    qun_run_emit(r, "error", f);
     qun_store_log_add(r->st, r->run_id, qun_run_now(r), job, "error", trace ? trace : err);
     qun_store_commit(r->st);
     if (r->o.echo) {
@@ -471,8 +481,10 @@ static int call_all_handlers(lua_State *L) {
   lua_setfield(L, -2, "id");
   lua_pushstring(L, e->type);
   lua_setfield(L, -2, "type");
-  lua_pushstring(L, e->member);
-  lua_setfield(L, -2, "member");
+  if (e->member) {
+    qun_bind_push_member(L, e->member);
+    lua_setfield(L, -2, "member");
+  }
   lua_pushstring(L, e->group);
   lua_setfield(L, -2, "group");
   lua_pushinteger(L, floor_s(e->at));
@@ -489,6 +501,8 @@ static int call_all_handlers(lua_State *L) {
     lua_pushvalue(L, ev);
     lua_call(L, 1, 0);
   }
+  if (e->member) /* the member's tier may have changed */
+    qun_bind_tier_eval(L, e->member);
   return 0;
 }
 
@@ -499,7 +513,7 @@ static void emit_event(struct qun_run *r, const struct event_copy *e) {
   json_object_set_new(f, "group", e->group ? json_string(e->group) : json_null());
   json_t *data = e->data ? json_loads(e->data, JSON_DECODE_ANY, NULL) : NULL;
   json_object_set_new(f, "data", data ? data : json_null());
-  emit(r, "event", f);
+  qun_run_emit(r, "event", f);
 }
 
 /* After a handler raised: the event stays consumed and recorded. */
@@ -516,11 +530,7 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   if (qun_store_begin(r->st) < 0)
     return;
   redo_event(r, (void *)e);
-  if (!matched) {
-    qun_store_commit(r->st);
-    flush_transcript(r);
-    return;
-  }
+  (void)matched;
   /* All handlers of one event share its transaction: the cursor moves with
    * their effects. A handler that raises rolls the event back whole; the
    * event is then recorded as handled with the error. */
@@ -578,6 +588,8 @@ static int install(struct qun_sandbox *sb, void *ud) {
   sb->host = ud;
   qun_bind_schedule(sb->L);
   qun_bind_events(sb->L);
+  qun_bind_member(sb->L);
+  qun_bind_tier(sb->L);
   return 0;
 }
 
@@ -640,7 +652,7 @@ static void skipped(struct qun_run *r, const struct decl *d, int64_t due_ms) {
   char reason[64];
   snprintf(reason, sizeof reason, "missed by more than the grace (%s)", g);
   json_object_set_new(f, "reason", json_string(reason));
-  emit(r, "skipped", f);
+  qun_run_emit(r, "skipped", f);
 }
 
 /* Arms a declared schedule: the occurrences missed while qun was down fire

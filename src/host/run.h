@@ -64,6 +64,12 @@ int64_t qun_run_job_add(struct qun_run *r, const char *handler, const char *args
 int qun_run_job_cancel(struct qun_run *r, int64_t id);
 /* Registers an `on` handler (top level only). */
 int qun_run_on(struct qun_run *r, const char *type, int fnref);
+/* The run's store and id (recording the run if the header is known). */
+struct qun_store *qun_run_store(struct qun_run *r);
+int64_t qun_run_id(struct qun_run *r);
+/* Adds a transcript line to the current transaction; takes fields. */
+typedef struct json_t json_t;
+void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields);
 /* A log line from the playbook (log() or print()). */
 void qun_run_log(struct qun_run *r, const char *msg, size_t len);
 

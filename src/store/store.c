@@ -96,6 +96,24 @@ static const char *const sql[Q_COUNT] = {
                          "ON CONFLICT DO NOTHING",
     [Q_GROUP_ADD] = "INSERT INTO groups (id) VALUES (?1) ON CONFLICT DO NOTHING",
     [Q_MEMBERS_COUNT] = "SELECT count(*) FROM members",
+    [Q_MEMBER_GET] = "SELECT id, name, attrs, joined_at FROM members WHERE id = ?1",
+    [Q_MEMBERS_PAGE] =
+        "SELECT m.id FROM members m WHERE m.id > ?1 "
+        "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM memberships g WHERE g.member = m.id AND g.grp = ?3)) "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = m.id AND t.tag = ?4)) "
+        "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?5 AND r.member = m.id "
+        "AND r.tier = ?6)) ORDER BY m.id LIMIT ?2",
+    [Q_MEMBER_GROUPS] = "SELECT grp FROM memberships WHERE member = ?1 ORDER BY grp",
+    [Q_TAG_ADD] = "INSERT INTO tags (member, tag, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [Q_TAG_REMOVE] = "DELETE FROM tags WHERE member = ?1 AND tag = ?2",
+    [Q_TAG_HAS] = "SELECT 1 FROM tags WHERE member = ?1 AND tag = ?2",
+    [Q_TAGS] = "SELECT tag FROM tags WHERE member = ?1 ORDER BY at, tag",
+    [Q_TIER_GET] = "SELECT tier FROM tiers WHERE run_id = ?1 AND member = ?2",
+    [Q_TIER_SET] = "INSERT INTO tiers (run_id, member, tier, at) VALUES (?1, ?2, ?3, ?4) "
+                   "ON CONFLICT (run_id, member) DO UPDATE SET tier = excluded.tier, at = excluded.at",
+    [Q_TIER_CLEAR] = "DELETE FROM tiers WHERE run_id = ?1 AND member = ?2",
+    [Q_EVENT_COUNT] = "SELECT count(*) FROM events WHERE member = ?1 AND type = ?2 AND at >= ?3",
+    [Q_EVENT_LAST_AT] = "SELECT max(at) FROM events WHERE member = ?1 AND type = ?2",
     [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ext_id) DO UPDATE SET "
                        "type = excluded.type, member = excluded.member, grp = excluded.grp, "

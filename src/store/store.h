@@ -93,6 +93,31 @@ int qun_store_member_upsert(struct qun_store *st, const char *id, const char *na
 int qun_store_member_exists(struct qun_store *st, const char *id);
 int qun_store_membership_add(struct qun_store *st, const char *member, const char *grp, int64_t at);
 int64_t qun_store_members_count(struct qun_store *st);
+struct qun_store_member {
+  const char *id, *name, *attrs;
+  int64_t joined_at; /* -1: unknown */
+};
+/* QUN_ENOENT if there is no such member. */
+int qun_store_member_get(struct qun_store *st, const char *id,
+                         int (*cb)(void *ud, const struct qun_store_member *m), void *ud);
+/* Member ids after `after` ("" for the first), in order, at most limit,
+ * filtered by group, tag and the run's tier (NULL: any). */
+int qun_store_members_page(struct qun_store *st, const char *after, int limit, const char *grp,
+                           const char *tag, int64_t run, const char *tier,
+                           int (*cb)(void *ud, const char *id), void *ud);
+int qun_store_member_groups(struct qun_store *st, const char *id, int (*cb)(void *ud, const char *g), void *ud);
+/* Tags: add/remove return 1 if they changed something, 0 if not. */
+int qun_store_tag_add(struct qun_store *st, const char *member, const char *tag, int64_t at);
+int qun_store_tag_remove(struct qun_store *st, const char *member, const char *tag);
+int qun_store_tag_has(struct qun_store *st, const char *member, const char *tag);
+int qun_store_tags(struct qun_store *st, const char *member, int (*cb)(void *ud, const char *t), void *ud);
+/* Tiers, per run. tier_get writes "" when the member has none. */
+int qun_store_tier_get(struct qun_store *st, int64_t run, const char *member, char *out, size_t n);
+int qun_store_tier_set(struct qun_store *st, int64_t run, const char *member, const char *tier, int64_t at);
+/* Events of a member: how many of a type since a time; the latest one's time. */
+int64_t qun_store_event_count(struct qun_store *st, const char *member, const char *type, int64_t since);
+int qun_store_event_last_at(struct qun_store *st, const char *member, const char *type, int64_t *at);
+
 /* An event with an external key: stored once, updated on a re-import. */
 int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char *type,
                            const char *member, const char *grp, int64_t at, const char *data,

@@ -188,6 +188,60 @@ static void test_events_once(void **state) {
   qun_store_close(st);
 }
 
+static int count_in(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = text; (p = strstr(p, needle)); p++)
+    n++;
+  return n;
+}
+
+static void test_tiers_from_events(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  static const char *const ids[] = {"m1", "m2", "m3", "m4", "m5"};
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(qun_store_member_upsert(st, ids[i], "学员", -1, NULL, 0), 0);
+  struct qun_run *r = open_run(st, "tiers.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  static const struct { const char *type, *member; } evs[] = {
+      {"link.click", "m1"}, {"link.click", "m1"}, {"link.click", "m1"}, {"link.click", "m1"},
+      {"pay.click", "m2"},  {"purchase", "m2"},
+      {"consult", "m3"},    {"link.click", "m3"}, {"link.click", "m3"}, {"link.click", "m3"},
+      {"lesson.done", "m4"}, {"homework", "m4"}, {"lesson.done", "m4"}, {"homework", "m4"},
+      {"lesson.done", "m4"}, {"homework", "m4"}, {"link.click", "m5"},
+  };
+  for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+    qun_store_event_add(st, evs[i].type, evs[i].member, "g1", t, NULL, t);
+    qun_run_poll_events(r);
+  }
+  qun_run_until(r, local_ms("2026-11-23 12:00"));
+  const char *tr = read_lines(0);
+  /* Each change once: m1 → A at its third click, m2 → A+ then out at the
+   * purchase, m3 → S (clicks do not demote it), m4 → B at the sixth. */
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\""), 5);
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\",\"member\":\"m1\",\"from\":null,\"to\":\"A\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\",\"member\":\"m2\",\"from\":null,\"to\":\"A+\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\",\"member\":\"m2\",\"from\":\"A+\",\"to\":null"), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\",\"member\":\"m3\",\"from\":null,\"to\":\"S\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"tier\",\"member\":\"m4\",\"from\":null,\"to\":\"B\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"m1: nil -> A\""), 1); /* on_change once per change */
+  assert_int_equal(count_in(tr, " -> "), 5);
+  /* Tags: added once per member, in the transcript. */
+  assert_int_equal(count_in(tr, "\"ev\":\"tag\",\"member\":\"m1\",\"tag\":\"clicked\",\"op\":\"add\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"tag\""), 3);
+  /* members{} by tier, and by tag with a where filter. */
+  assert_int_equal(count_in(tr, "\"message\":\"A: m1 (学员)\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"A: "), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"clicked, not A: m3 S\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"clicked, not A: m5 nil\""), 1);
+  assert_int_equal(count_in(tr, "clicked, not A"), 2);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 static void expect_error(const char *file, int line, const char *msg) {
   struct qun_store *st;
   char err[1024], want[1024];
@@ -224,6 +278,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_jobs_and_cancel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_author_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tiers_from_events, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,316 @@
+/* bind_member.c — member(id), the member object (m.id, m.name, m.attrs,
+ * m.tier, m.tags, m:count, m:last, m:groups), tag.add/remove/has and the
+ * members{...} iterator. Fields are read from the store when asked, so a
+ * member object always shows the current transaction's view. */
+#include "host/bind.h"
+#include "host/luajson.h"
+#include "host/run.h"
+#include "host/sandbox.h"
+#include "store/store.h"
+#include "core/timespec.h"
+
+#include <jansson.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEMBER_MT "qun.member"
+#define PAGE 256
+
+void qun_bind_push_member(lua_State *L, const char *id) {
+  lua_createtable(L, 0, 1);
+  lua_pushstring(L, id);
+  lua_setfield(L, -2, "id");
+  luaL_setmetatable(L, MEMBER_MT);
+}
+
+/* A member object or an id string → the id. */
+const char *qun_bind_check_member(lua_State *L, int idx, const char *fn) {
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TSTRING)
+    return lua_tostring(L, idx);
+  if (lua_istable(L, idx)) {
+    lua_getfield(L, idx, "id");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      lua_replace(L, idx); /* keeps the id alive where the member was */
+      return lua_tostring(L, idx);
+    }
+    lua_pop(L, 1);
+  }
+  qun_sandbox_error(L, "%s: expected a member (or a member id), not a %s", fn, luaL_typename(L, idx));
+  return NULL;
+}
+
+static struct qun_store *store_of(lua_State *L) {
+  return qun_run_store(qun_run_of(L));
+}
+
+static int copy_member(void *ud, const struct qun_store_member *m) {
+  lua_State *L = ud;
+  lua_pushstring(L, m->name);
+  json_t *j = m->attrs ? json_loads(m->attrs, 0, NULL) : NULL;
+  if (j) {
+    qun_lua_pushjson(L, j); /* small; the store keeps it bounded */
+    json_decref(j);
+  } else {
+    lua_newtable(L);
+  }
+  return 0;
+}
+
+static int push_list_item(void *ud, const char *v) {
+  lua_State *L = ud;
+  lua_pushstring(L, v);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  return 0;
+}
+
+/* m:count(type [, since]) — since: epoch seconds or a duration back ("7d"). */
+static int m_count(lua_State *L) {
+  const char *id = qun_bind_check_member(L, 1, "m:count");
+  const char *type = luaL_checkstring(L, 2);
+  int64_t since = 0;
+  if (lua_isinteger(L, 3)) {
+    since = lua_tointeger(L, 3) * 1000;
+  } else if (lua_type(L, 3) == LUA_TSTRING) {
+    int64_t secs;
+    if (qun_duration_parse(lua_tostring(L, 3), &secs) < 0)
+      return qun_sandbox_error(L, "m:count: since is epoch seconds or a duration back like \"7d\", "
+                                  "not \"%s\"", lua_tostring(L, 3));
+    since = qun_sandbox_now_ms(L) - secs * 1000;
+  }
+  qun_sandbox_charge(L, 100);
+  int64_t n = qun_store_event_count(store_of(L), id, type, since);
+  if (n < 0)
+    return qun_sandbox_error(L, "m:count: %s", qun_store_errmsg(store_of(L)));
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* m:last(type) → epoch seconds of the latest such event, or nil */
+static int m_last(lua_State *L) {
+  const char *id = qun_bind_check_member(L, 1, "m:last");
+  const char *type = luaL_checkstring(L, 2);
+  int64_t at;
+  if (qun_store_event_last_at(store_of(L), id, type, &at) != 0)
+    return 0;
+  lua_pushinteger(L, at / 1000);
+  return 1;
+}
+
+static int m_groups(lua_State *L) {
+  const char *id = qun_bind_check_member(L, 1, "m:groups");
+  lua_newtable(L);
+  qun_store_member_groups(store_of(L), id, push_list_item, L);
+  return 1;
+}
+
+static int m_index(lua_State *L) {
+  const char *key = luaL_checkstring(L, 2);
+  lua_getfield(L, 1, "id");
+  const char *id = lua_tostring(L, -1);
+  if (!id)
+    return 0;
+  struct qun_run *r = qun_run_of(L);
+  if (strcmp(key, "name") == 0 || strcmp(key, "attrs") == 0) {
+    int top = lua_gettop(L);
+    if (qun_store_member_get(qun_run_store(r), id, copy_member, L) != 0)
+      return strcmp(key, "attrs") == 0 ? (lua_newtable(L), 1) : 0;
+    lua_pushvalue(L, strcmp(key, "name") == 0 ? top + 1 : top + 2);
+    return 1;
+  }
+  if (strcmp(key, "tier") == 0) {
+    char tier[64];
+    qun_store_tier_get(qun_run_store(r), qun_run_id(r), id, tier, sizeof tier);
+    if (!*tier)
+      return 0;
+    lua_pushstring(L, tier);
+    return 1;
+  }
+  if (strcmp(key, "tags") == 0) {
+    lua_newtable(L);
+    qun_store_tags(qun_run_store(r), id, push_list_item, L);
+    return 1;
+  }
+  static const luaL_Reg methods[] = {{"count", m_count}, {"last", m_last}, {"groups", m_groups}, {NULL, NULL}};
+  for (const luaL_Reg *m = methods; m->name; m++)
+    if (strcmp(key, m->name) == 0) {
+      lua_pushcfunction(L, m->func);
+      return 1;
+    }
+  return 0;
+}
+
+static int m_tostring(lua_State *L) {
+  lua_getfield(L, 1, "id");
+  return 1;
+}
+
+static int m_eq(lua_State *L) {
+  lua_getfield(L, 1, "id");
+  lua_getfield(L, 2, "id");
+  lua_pushboolean(L, lua_rawequal(L, -1, -2));
+  return 1;
+}
+
+static int m_newindex(lua_State *L) {
+  return qun_sandbox_error(L, "a member's fields are read-only: use tag.add(m, tag) or an event");
+}
+
+/* member(id) → the member, or nil if the store has none by that id */
+static int l_member(lua_State *L) {
+  const char *id = luaL_checkstring(L, 1);
+  int rc = qun_store_member_exists(store_of(L), id);
+  if (rc <= 0)
+    return 0;
+  qun_bind_push_member(L, id);
+  return 1;
+}
+
+static void tag_line(lua_State *L, const char *member, const char *tag, const char *op) {
+  json_t *f = json_object();
+  json_object_set_new(f, "member", json_string(member));
+  json_object_set_new(f, "tag", json_string(tag));
+  json_object_set_new(f, "op", json_string(op));
+  qun_run_emit(qun_run_of(L), "tag", f);
+}
+
+static const char *check_tag(lua_State *L, int idx, const char *fn) {
+  size_t n;
+  const char *t = luaL_checklstring(L, idx, &n);
+  if (!n || n > 64)
+    qun_sandbox_error(L, "%s: a tag is 1 to 64 bytes", fn);
+  return t;
+}
+
+static int tag_add(lua_State *L) {
+  const char *m = qun_bind_check_member(L, 1, "tag.add"), *t = check_tag(L, 2, "tag.add");
+  int rc = qun_store_tag_add(store_of(L), m, t, qun_sandbox_now_ms(L));
+  if (rc < 0)
+    return qun_sandbox_error(L, "tag.add: %s", qun_store_errmsg(store_of(L)));
+  if (rc > 0)
+    tag_line(L, m, t, "add");
+  lua_pushboolean(L, rc > 0);
+  return 1;
+}
+
+static int tag_remove(lua_State *L) {
+  const char *m = qun_bind_check_member(L, 1, "tag.remove"), *t = check_tag(L, 2, "tag.remove");
+  int rc = qun_store_tag_remove(store_of(L), m, t);
+  if (rc < 0)
+    return qun_sandbox_error(L, "tag.remove: %s", qun_store_errmsg(store_of(L)));
+  if (rc > 0)
+    tag_line(L, m, t, "remove");
+  lua_pushboolean(L, rc > 0);
+  return 1;
+}
+
+static int tag_has(lua_State *L) {
+  const char *m = qun_bind_check_member(L, 1, "tag.has"), *t = check_tag(L, 2, "tag.has");
+  lua_pushboolean(L, qun_store_tag_has(store_of(L), m, t) > 0);
+  return 1;
+}
+
+/* members{ group=, tag=, tier=, where=fn }: a page of ids at a time. */
+struct page {
+  lua_State *L;
+  int n;
+};
+
+static int page_add(void *ud, const char *id) {
+  struct page *p = ud;
+  lua_pushstring(p->L, id);
+  lua_rawseti(p->L, -2, ++p->n);
+  return 0;
+}
+
+static int members_next(lua_State *L) {
+  /* upvalues: 1 filter table, 2 page, 3 index in page, 4 last id */
+  for (;;) {
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
+    lua_rawgeti(L, lua_upvalueindex(2), i);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      if (lua_rawlen(L, lua_upvalueindex(2)) < PAGE && i > 1)
+        return 0; /* the last page was short: done */
+      struct qun_run *r = qun_run_of(L);
+      lua_getfield(L, lua_upvalueindex(1), "group");
+      lua_getfield(L, lua_upvalueindex(1), "tag");
+      lua_getfield(L, lua_upvalueindex(1), "tier");
+      lua_newtable(L);
+      struct page p = {L, 0};
+      qun_sandbox_charge(L, PAGE * 10);
+      qun_store_members_page(qun_run_store(r), lua_tostring(L, lua_upvalueindex(4)), PAGE,
+                             lua_tostring(L, -4), lua_tostring(L, -3), qun_run_id(r),
+                             lua_tostring(L, -2), page_add, &p);
+      if (p.n == 0)
+        return 0;
+      lua_replace(L, lua_upvalueindex(2));
+      lua_pop(L, 3);
+      lua_pushinteger(L, 0);
+      lua_replace(L, lua_upvalueindex(3));
+      continue;
+    }
+    lua_pushinteger(L, i);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushvalue(L, -1);
+    lua_replace(L, lua_upvalueindex(4));
+    qun_bind_push_member(L, lua_tostring(L, -1));
+    if (lua_getfield(L, lua_upvalueindex(1), "where") == LUA_TFUNCTION) {
+      lua_pushvalue(L, -2);
+      lua_call(L, 1, 1);
+      if (!lua_toboolean(L, -1)) {
+        lua_pop(L, 3);
+        continue;
+      }
+    }
+    lua_pop(L, 1);
+    return 1;
+  }
+}
+
+static int l_members(lua_State *L) {
+  if (lua_isnoneornil(L, 1))
+    lua_newtable(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    int ok = 0;
+    for (int i = 0; fields[i] && !ok; i++)
+      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
+    if (!ok)
+      return qun_sandbox_error(L, "members{}: unknown filter '%s' (filters: group, tag, tier, where)",
+                               lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+  }
+  lua_pushvalue(L, 1);
+  lua_newtable(L);       /* empty page: fetch on the first call */
+  lua_pushinteger(L, 0);
+  lua_pushliteral(L, "");
+  lua_pushcclosure(L, members_next, 4);
+  return 1;
+}
+
+static const luaL_Reg tag_funcs[] = {{"add", tag_add}, {"remove", tag_remove}, {"has", tag_has}, {NULL, NULL}};
+
+void qun_bind_member(lua_State *L) {
+  luaL_newmetatable(L, MEMBER_MT);
+  lua_pushcfunction(L, m_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, m_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, m_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, m_eq);
+  lua_setfield(L, -2, "__eq");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_member);
+  lua_setglobal(L, "member");
+  lua_pushcfunction(L, l_members);
+  lua_setglobal(L, "members");
+  luaL_newlib(L, tag_funcs);
+  lua_setglobal(L, "tag");
+}
