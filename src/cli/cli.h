@@ -36,7 +36,7 @@ int qun_cli_optarg(int argc, char **argv, int *i, const char *name, const char *
 
 /* Settings every command that loads a playbook shares. */
 #define QUN_CLI_MAX_SETS 256
-enum { QUN_OPT_CONFIG = 1, QUN_OPT_DB = 2, QUN_OPT_TRANSCRIPT = 4 };
+enum { QUN_OPT_CONFIG = 1, QUN_OPT_DB = 2, QUN_OPT_TRANSCRIPT = 4, QUN_OPT_LISTEN = 8 };
 struct qun_cli_load {
   const char *file;
   const char *sets[QUN_CLI_MAX_SETS]; /* "k=v", in order; later wins */
@@ -44,6 +44,7 @@ struct qun_cli_load {
   const char *config;     /* --config F */
   const char *db;         /* --db PATH */
   const char *transcript; /* --transcript FILE */
+  const char *listen;     /* --listen HOST:PORT */
 };
 
 /* Parses FILE and --set k=v (repeatable), the value options in `opts`

@@ -104,6 +104,7 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opt
       {QUN_OPT_CONFIG, "--config", offsetof(struct qun_cli_load, config)},
       {QUN_OPT_DB, "--db", offsetof(struct qun_cli_load, db)},
       {QUN_OPT_TRANSCRIPT, "--transcript", offsetof(struct qun_cli_load, transcript)},
+      {QUN_OPT_LISTEN, "--listen", offsetof(struct qun_cli_load, listen)},
   };
   memset(out, 0, sizeof *out);
   int rest = 0; /* after "--" everything is a file name */

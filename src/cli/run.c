@@ -4,7 +4,9 @@
  * nothing that was acknowledged. */
 #include "cli/cli.h"
 #include "cli/team.h"
+#include "host/config.h"
 #include "host/run.h"
+#include "ingest/http.h"
 #include "store/store.h"
 
 #include <signal.h>
@@ -15,6 +17,7 @@
 
 struct daemon {
   struct qun_run *run;
+  struct qun_http *http;
   uv_signal_t sigint, sigterm;
   uv_timer_t poll;
   int stopping;
@@ -28,6 +31,8 @@ static void stop(struct daemon *d) {
   if (d->stopping)
     return;
   d->stopping = 1;
+  qun_http_stop(d->http); /* answers what is waiting first */
+  d->http = NULL;
   uv_close((uv_handle_t *)&d->sigint, close_cb);
   uv_close((uv_handle_t *)&d->sigterm, close_cb);
   uv_close((uv_handle_t *)&d->poll, close_cb);
@@ -47,9 +52,15 @@ static void on_poll(uv_timer_t *t) {
     qun_run_poll_events(d->run);
 }
 
+static void on_stored(void *ud) {
+  struct daemon *d = ud;
+  if (d->run)
+    qun_run_poll_events(d->run);
+}
+
 static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_cli_load ld;
-  int rc = qun_cli_parse_load(self, argc, argv, QUN_OPT_CONFIG | QUN_OPT_DB | QUN_OPT_TRANSCRIPT,
+  int rc = qun_cli_parse_load(self, argc, argv, QUN_OPT_CONFIG | QUN_OPT_DB | QUN_OPT_TRANSCRIPT | QUN_OPT_LISTEN,
                               &ld, NULL, NULL);
   if (rc)
     return rc;
@@ -67,6 +78,23 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   if (qun_run_open(&o, &d.run, err, sizeof err) < 0) {
     rc = qun_cli_fail("%s", err);
   } else {
+    const char *listen = ld.listen ? ld.listen : team.cfg ? team.cfg->listen_addr : NULL;
+    if (listen) {
+      struct qun_http_opts ho = {
+          .loop = &loop, .store = team.store, .addr = listen,
+          .token = team.cfg ? team.cfg->listen_token : NULL,
+          .max_body = team.cfg ? (size_t)team.cfg->listen_max_body : 1 << 20,
+          .stored = on_stored, .ud = &d};
+      if (qun_http_start(&ho, &d.http, err, sizeof err) < 0) {
+        rc = qun_cli_fail("%s", err);
+        qun_run_close(d.run);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        qun_team_close(&team);
+        return rc;
+      }
+      fprintf(stderr, "qun: events at http://%s/events\n", listen);
+    }
     fprintf(stderr, "qun: running %s (%s, database %s); Ctrl-C stops\n", ld.file, team.tz,
             team.db_path);
     uv_signal_init(&loop, &d.sigint);
@@ -87,13 +115,14 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
 
 const struct qun_cmd qun_cmd_run = {
     .name = "run",
-    .args = "FILE [--config F] [--set NAME=VALUE]... [--db PATH] [--transcript FILE]",
+    .args = "FILE [--config F] [--set NAME=VALUE]... [--db PATH] [--transcript FILE] [--listen HOST:PORT]",
     .summary = "run a playbook live: schedules, jobs and events, durable in SQLite",
     .help = "options:\n"
             "  --config F          the team config (time zone, grace, params, channels, groups)\n"
             "  --set NAME=VALUE    give a param a value (after the config's; repeatable)\n"
             "  --db PATH           the database (default ./qun.db)\n"
             "  --transcript FILE   append the run's transcript lines (JSON) to FILE\n"
+            "  --listen HOST:PORT  take events over HTTP: POST /events (Bearer listen.token)\n"
             "\nSIGINT or SIGTERM stops it; starting it again resumes the run: missed\n"
             "occurrences younger than the grace fire, older ones are recorded as skipped.\n",
     .exec = run_exec,

@@ -361,6 +361,22 @@ static int check_all(lua_State *L) {
       if (!lua_istable(L, -1))
         FAIL(ld, i, "%s must be a table", tables[k].name);
       check_fields(L, ld, i, lua_gettop(L), tables[k].name, tables[k].f);
+      if (k == 0) { /* listen */
+        int t = lua_gettop(L);
+        if ((s = opt_string(L, ld, i, t, "token", "listen"))) {
+          if (strlen(s) < 16)
+            FAIL(ld, i, "listen.token is too short to guess-proof (at least 16 characters)");
+          cfg->listen_token = dup_or_raise(L, s);
+        }
+        if ((s = opt_string(L, ld, i, t, "addr", "listen")))
+          cfg->listen_addr = dup_or_raise(L, s);
+        if (lua_getfield(L, t, "max_body") != LUA_TNIL) {
+          if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1024)
+            FAIL(ld, i, "listen.max_body is a size in bytes (at least 1024)");
+          cfg->listen_max_body = lua_tointeger(L, -1);
+        }
+        lua_pop(L, 1);
+      }
     }
     lua_pop(L, 1);
   }
@@ -438,6 +454,7 @@ void qun_config_defaults(struct qun_config *cfg) {
   cfg->timezone = strdup(QUN_TZ_DEFAULT);
   cfg->grace_s = 600;
   cfg->quiet_from = cfg->quiet_to = -1;
+  cfg->listen_max_body = 1 << 20;
 }
 
 int qun_config_load(const char *path, struct qun_config *cfg, char *err, size_t errlen) {
@@ -492,6 +509,8 @@ void qun_config_free(struct qun_config *cfg) {
   free(cfg->groups);
   free(cfg->members_channel);
   free(cfg->payout_channel);
+  free(cfg->listen_token);
+  free(cfg->listen_addr);
   for (size_t i = 0; i < cfg->nsecrets; i++)
     free(cfg->secrets[i]);
   free(cfg->secrets);

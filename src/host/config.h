@@ -31,6 +31,9 @@ struct qun_config {
   struct qun_group *groups;
   size_t ngroups;
   char *members_channel, *payout_channel;
+  char *listen_token;      /* listen.token: the events endpoint's bearer token */
+  char *listen_addr;       /* listen.addr: "HOST:PORT", or NULL */
+  int64_t listen_max_body; /* listen.max_body in bytes; default 1 MiB */
   char **secrets;          /* values read with env(): never to be shown */
   size_t nsecrets;
 };

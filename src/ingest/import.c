@@ -1,5 +1,6 @@
 /* import.c — members and events from CSV and JSON lines (see import.h). */
 #include "ingest/import.h"
+#include "ingest/event_in.h"
 #include "core/err.h"
 #include "core/timespec.h"
 #include "store/store.h"
@@ -7,7 +8,6 @@
 #include <csv.h>
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,20 +50,6 @@ static int valid_id(const char *s) {
   return 1;
 }
 
-/* "2026-11-28 20:00", "2026-11-28" (midnight), RFC 3339. */
-static int read_time(const char *s, int64_t *ms) {
-  char buf[64];
-  int64_t t;
-  if (strlen(s) == 10) {
-    snprintf(buf, sizeof buf, "%s 00:00", s);
-    s = buf;
-  }
-  if (qun_time_parse(s, 0, &t) < 0 || (s[0] < '0' || s[0] > '9'))
-    return -1; /* relative times ("sat 20:00") make no sense in a file */
-  *ms = t * 1000;
-  return 0;
-}
-
 /* ---- members ---- */
 
 struct member_row {
@@ -78,7 +64,7 @@ static int store_member(struct imp *im, int64_t row, const struct member_row *m)
   if (!valid_id(m->id))
     return row_fail(im, row, "column \"id\": \"%.40s\" is not an id (1 to %d characters, no control characters)",
                     m->id, MAX_ID);
-  if (m->joined && *m->joined && read_time(m->joined, &joined) < 0)
+  if (m->joined && *m->joined && qun_event_in_time(m->joined, &joined) < 0)
     return row_fail(im, row, "column \"joined_at\": cannot read \"%s\" as a time (expected e.g. "
                     "\"2026-11-28 20:00\" or \"2026-11-28\")", m->joined);
   char *attrs = m->attrs && json_object_size(m->attrs) ? json_dumps(m->attrs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -290,48 +276,13 @@ static int member_line(struct imp *im, int64_t row, json_t *o) {
   return 0;
 }
 
-static void sha256_hex(const char *s, char out[72]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
-  strcpy(out, "sha256:");
-  for (unsigned i = 0; i < n && i < 32; i++)
-    snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-}
-
 static int event_line(struct imp *im, int64_t row, json_t *o) {
-  static const char *const known[] = {"id", "type", "member", "group", "at", "data", NULL};
-  if (check_keys(im, row, o, known) < 0)
-    return -1;
-  const char *id = opt_str(im, row, o, "id"), *type = opt_str(im, row, o, "type"),
-             *member = opt_str(im, row, o, "member"), *group = opt_str(im, row, o, "group");
-  if (im->failed)
-    return -1;
-  if (!type || !*type)
-    return row_fail(im, row, "no \"type\" (e.g. \"checkin\", \"link.click\", \"purchase\")");
-  if (!member || !valid_id(member))
-    return row_fail(im, row, "no \"member\" (the member's id)");
-  json_t *at = json_object_get(o, "at"), *data = json_object_get(o, "data");
-  int64_t at_ms = im->now;
-  if (json_is_integer(at))
-    at_ms = json_integer_value(at) * 1000;
-  else if (json_is_string(at) && read_time(json_string_value(at), &at_ms) < 0)
-    return row_fail(im, row, "field \"at\": cannot read \"%s\" as a time (expected e.g. "
-                    "\"2026-11-28T20:00:00+08:00\" or \"2026-11-28 20:00\")", json_string_value(at));
-  else if (at && !json_is_string(at) && !json_is_integer(at))
-    return row_fail(im, row, "field \"at\" must be a time string or epoch seconds");
-  if (data && !json_is_object(data))
-    return row_fail(im, row, "field \"data\" must be an object");
-  char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  char key[72];
-  if (!id) { /* the same event twice is one event */
-    char *canon = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    sha256_hex(canon ? canon : "", key);
-    free(canon);
-    id = key;
-  }
-  int rc = qun_store_event_upsert(im->st, id, type, member, group, at_ms, data_text, im->now);
-  free(data_text);
+  struct qun_event_in ev;
+  char why[300];
+  if (qun_event_in_read(o, im->now, &ev, why, sizeof why) < 0)
+    return row_fail(im, row, "%s", why);
+  int rc = qun_event_in_store(im->st, &ev, im->now);
+  qun_event_in_free(&ev);
   if (rc < 0)
     return row_fail(im, row, "%s", qun_store_errmsg(im->st));
   im->rows++;

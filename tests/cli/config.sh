@@ -3,7 +3,7 @@
 . tests/lib.sh
 D=tests/cli/config
 F=tests/cli/fixtures/sale.lua
-export QUN_TEST_TOKEN=tok-123456 QUN_TEST_WECOM_KEY=wecom-secret-key-9f8e7d
+export QUN_TEST_TOKEN=tok-1234567890abcdef QUN_TEST_WECOM_KEY=wecom-secret-key-9f8e7d
 unset QUN_TEST_NOT_SET
 
 cat >"$TMP/want" <<'OUT'

@@ -1,0 +1,240 @@
+/* test-http.c — qun run --listen: POST /events from 50 concurrent clients
+ * (every acknowledged event stored exactly once, and handed to the
+ * playbook once), and each kind of bad request answered with its 4xx and a
+ * JSON error, storing nothing. Needs QUN_BIN and QUN_SRC (ctest sets them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOKEN "test-token-0123456789abcdef"
+#define CLIENTS 50
+#define PER_CLIENT 20
+
+static char dir[64], db[128], transcript[128], config[128], url[128];
+static pid_t daemon_pid;
+
+struct buf {
+  char data[4096];
+  size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *ud) {
+  struct buf *b = ud;
+  size_t k = size * n;
+  if (b->len + k < sizeof b->data) {
+    memcpy(b->data + b->len, p, k);
+    b->len += k;
+    b->data[b->len] = '\0';
+  }
+  return k;
+}
+
+static CURL *request(const char *path, const char *token, const char *body, struct buf *out,
+                     struct curl_slist **hdrs) {
+  CURL *c = curl_easy_init();
+  char u[256], auth[128];
+  snprintf(u, sizeof u, "%s%s", url, path);
+  curl_easy_setopt(c, CURLOPT_URL, u);
+  *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+  if (token) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    *hdrs = curl_slist_append(*hdrs, auth);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
+  if (body)
+    curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  out->len = 0;
+  out->data[0] = '\0';
+  return c;
+}
+
+static long call(const char *path, const char *token, const char *body, struct buf *out) {
+  struct curl_slist *h;
+  CURL *c = request(path, token, body, out, &h);
+  long code = 0;
+  assert_int_equal(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(h);
+  return code;
+}
+
+static int64_t count(const char *sql) {
+  sqlite3 *d;
+  sqlite3_stmt *s;
+  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
+  sqlite3_busy_timeout(d, 5000);
+  assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(d);
+  return n;
+}
+
+static void test_bad_requests(void **state) {
+  (void)state;
+  struct buf b;
+  assert_int_equal(call("/healthz", NULL, NULL, &b), 200);
+  assert_string_equal(b.data, "{\"ok\":true}");
+  static const struct { const char *token, *body; long code; const char *answer; } cases[] = {
+      {"wrong-token-0123456789", "{\"type\":\"hello\",\"member\":\"m1\"}", 401,
+       "{\"error\":\"missing or wrong token: send Authorization: Bearer <listen.token>\"}"},
+      {NULL, "{\"type\":\"hello\",\"member\":\"m1\"}", 401,
+       "{\"error\":\"missing or wrong token: send Authorization: Bearer <listen.token>\"}"},
+      {TOKEN, "{\"type\":\"hello\"", 400,
+       "{\"error\":\"malformed JSON: '}' expected near end of file (line 1, column 15)\"}"},
+      {TOKEN, "{\"type\":\"hello\",\"member\":\"m1\",\"nmae\":1}", 422,
+       "{\"error\":\"event 1: unknown field \\\"nmae\\\" (fields: id, type, member, group, at, data)\"}"},
+      {TOKEN, "[{\"type\":\"hello\",\"member\":\"m1\"},{\"member\":\"m2\"}]", 422,
+       "{\"error\":\"event 2: no \\\"type\\\" (e.g. \\\"checkin\\\", \\\"link.click\\\", \\\"purchase\\\")\"}"},
+      {TOKEN, "{\"type\":\"hello\"}", 422, "{\"error\":\"event 1: no \\\"member\\\" (the member's id)\"}"},
+      {TOKEN, "[]", 422, "{\"error\":\"the body is one event (a JSON object) or a non-empty array of them\"}"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    long code = call("/events", cases[i].token, cases[i].body, &b);
+    if (code != cases[i].code || strcmp(b.data, cases[i].answer) != 0)
+      fail_msg("case %zu: %ld %s", i, code, b.data);
+  }
+  char big[4000];
+  memset(big, ' ', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  memcpy(big, "{\"type\":\"hello\",\"member\":\"m1\"}", 30);
+  assert_int_equal(call("/events", TOKEN, big, &b), 413);
+  assert_string_equal(b.data, "{\"error\":\"the body is over the limit of 2048 bytes (listen.max_body)\"}");
+  assert_int_equal(count("SELECT count(*) FROM events"), 0); /* nothing stored */
+}
+
+static void test_concurrent_clients(void **state) {
+  (void)state;
+  CURLM *m = curl_multi_init();
+  CURL *easy[CLIENTS];
+  struct buf out[CLIENTS];
+  struct curl_slist *hdrs[CLIENTS];
+  int acked = 0;
+  for (int round = 0; round < PER_CLIENT; round++) {
+    for (int i = 0; i < CLIENTS; i++) {
+      char body[256];
+      snprintf(body, sizeof body,
+               "{\"id\":\"c%d-r%d\",\"type\":\"hello\",\"member\":\"m%d\",\"data\":{\"round\":%d}}", i,
+               round, i, round);
+      easy[i] = request("/events", TOKEN, body, &out[i], &hdrs[i]);
+      curl_multi_add_handle(m, easy[i]);
+    }
+    int running = 1;
+    while (running) {
+      curl_multi_perform(m, &running);
+      if (running)
+        curl_multi_poll(m, NULL, 0, 1000, NULL);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+      long code = 0;
+      curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &code);
+      if (code == 202 && strcmp(out[i].data, "{\"stored\":1}") == 0)
+        acked++;
+      curl_multi_remove_handle(m, easy[i]);
+      curl_easy_cleanup(easy[i]);
+      curl_slist_free_all(hdrs[i]);
+    }
+  }
+  curl_multi_cleanup(m);
+  assert_int_equal(acked, CLIENTS * PER_CLIENT);
+  /* A retry of an acknowledged event does not store it twice. */
+  struct buf b;
+  assert_int_equal(call("/events", TOKEN, "{\"id\":\"c0-r0\",\"type\":\"hello\",\"member\":\"m0\",\"data\":{\"round\":0}}", &b), 202);
+  assert_int_equal(count("SELECT count(*) FROM events"), CLIENTS * PER_CLIENT);
+  assert_int_equal(count("SELECT count(DISTINCT ext_id) FROM events"), CLIENTS * PER_CLIENT);
+  /* The playbook heard each one once (stop the daemon to settle the file). */
+  kill(daemon_pid, SIGTERM);
+  int st;
+  waitpid(daemon_pid, &st, 0);
+  daemon_pid = 0;
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  FILE *f = fopen(transcript, "r");
+  assert_non_null(f);
+  char line[1024];
+  int heard = 0;
+  while (fgets(line, sizeof line, f))
+    heard += strstr(line, "\"ev\":\"log\",\"job\":\"on hello\"") != NULL;
+  fclose(f);
+  assert_int_equal(heard, CLIENTS * PER_CLIENT);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/qun-http-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(db, sizeof db, "%s/q.db", dir);
+  snprintf(transcript, sizeof transcript, "%s/t.jsonl", dir);
+  snprintf(config, sizeof config, "%s/team.lua", dir);
+  FILE *f = fopen(config, "w");
+  fprintf(f, "listen = { token = env(\"QUN_TEST_LISTEN_TOKEN\"), max_body = 2048 }\n");
+  fclose(f);
+  setenv("QUN_TEST_LISTEN_TOKEN", TOKEN, 1);
+  srand((unsigned)getpid());
+  int port = 20000 + rand() % 20000;
+  char listen[64], playbook[512];
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+  snprintf(url, sizeof url, "http://%s", listen);
+  snprintf(playbook, sizeof playbook, "%s/tests/cli/fixtures/hello.lua", getenv("QUN_SRC"));
+  daemon_pid = fork();
+  if (daemon_pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 2);
+    execl(getenv("QUN_BIN"), "qun", "run", playbook, "--config", config, "--db", db, "--transcript",
+          transcript, "--listen", listen, (char *)NULL);
+    _exit(127);
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct buf b;
+  for (int i = 0; i < 100; i++) { /* until it listens */
+    struct curl_slist *h;
+    CURL *c = request("/healthz", NULL, NULL, &b, &h);
+    int ok = curl_easy_perform(c) == CURLE_OK;
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    if (ok)
+      return 0;
+    usleep(50000);
+  }
+  return -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  if (daemon_pid > 0) {
+    kill(daemon_pid, SIGTERM);
+    waitpid(daemon_pid, NULL, 0);
+  }
+  curl_global_cleanup();
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd);
+}
+
+int main(void) {
+  if (!getenv("QUN_BIN") || !getenv("QUN_SRC")) {
+    fprintf(stderr, "QUN_BIN and QUN_SRC are not set (run through ctest)\n");
+    return 1;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_requests),
+      cmocka_unit_test(test_concurrent_clients),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
