@@ -1,7 +1,9 @@
 #!/bin/sh
 # deps.sh — checks the build dependencies and installs the missing Debian
 # packages with apt-get. Idempotent and quiet when everything is present.
-# Usage: scripts/deps.sh [--check]   (--check: report only, exit 1 if missing)
+# Usage: scripts/deps.sh [--check] [--bench]
+#   --check: report only, exit 1 if missing
+#   --bench: also the tools `make bench` compares against (nginx, wrk)
 set -eu
 
 missing=""
@@ -25,14 +27,18 @@ have_pc libcrypto || want libssl-dev
 have_pc cmocka || want libcmocka-dev
 [ -f /usr/include/csv.h ] || want libcsv-dev
 [ -d /usr/share/zoneinfo/Asia ] || want tzdata
+for arg in "$@"; do
+  if [ "$arg" = --bench ]; then
+    have_cmd wrk || want wrk
+    [ -x /usr/sbin/nginx ] || want nginx-light
+  fi
+done
 
 if [ -z "$missing" ]; then
   exit 0
 fi
 echo "deps: missing Debian packages:$missing" >&2
-if [ "${1:-}" = "--check" ]; then
-  exit 1
-fi
+case " $* " in *" --check "*) exit 1 ;; esac
 if ! have_cmd apt-get; then
   echo "deps: no apt-get here; install the packages above by hand" >&2
   exit 1
