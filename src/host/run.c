@@ -64,6 +64,7 @@ struct qun_run {
   size_t nons;
   struct effect *fx;
   size_t nfx, capfx;
+  int batch;       /* dispatching a batch of events in one transaction */
   /* the call in progress */
   const char *job;
   int64_t due_ms;
@@ -221,16 +222,25 @@ static int call_handler(struct qun_run *r, const char *job, int64_t due_ms, int 
                         void *ud) {
   char err[1024];
   char *trace = NULL;
-  r->job = job, r->due_ms = due_ms, r->seq = 0, r->nfx = 0;
+  /* In a batch (r->batch) the caller holds the transaction and this call
+   * is one savepoint in it; otherwise it is the whole transaction. */
+  size_t mark = r->batch ? r->nfx : 0;
+  r->job = job, r->due_ms = due_ms, r->seq = 0, r->nfx = mark;
   int rc = qun_sandbox_call(r->sb, nargs, 0, err, sizeof err, &trace);
-  if (rc >= 0 && qun_store_commit(r->st) == 0) {
+  if (rc >= 0 && r->batch && qun_store_release(r->st) == 0) {
+    /* effects wait for the batch's commit */
+  } else if (rc >= 0 && !r->batch && qun_store_commit(r->st) == 0) {
     apply_effects(r);
   } else {
     if (rc >= 0)
       snprintf(err, sizeof err, "%s: cannot commit: %s", r->pb.path, qun_store_errmsg(r->st));
-    qun_store_rollback(r->st);
-    r->nfx = 0;
-    qun_store_begin(r->st);
+    r->nfx = mark;
+    if (r->batch) {
+      qun_store_rollback_to(r->st);
+    } else {
+      qun_store_rollback(r->st);
+      qun_store_begin(r->st);
+    }
     if (redo)
       redo(r, ud);
     json_t *f = json_object();
@@ -238,7 +248,8 @@ static int call_handler(struct qun_run *r, const char *job, int64_t due_ms, int 
     json_object_set_new(f, "message", json_string(err));
     qun_run_emit(r, "error", f);
     qun_store_log_add(r->st, r->run_id, qun_run_now(r), job, "error", trace ? trace : err);
-    qun_store_commit(r->st);
+    if (!r->batch)
+      qun_store_commit(r->st);
     if (r->o.echo) {
       fprintf(r->o.echo, "error in %s: %s\n", job, trace ? trace : err);
       fflush(r->o.echo);
@@ -247,7 +258,8 @@ static int call_handler(struct qun_run *r, const char *job, int64_t due_ms, int 
   }
   free(trace);
   r->job = NULL;
-  flush_transcript(r);
+  if (!r->batch)
+    flush_transcript(r);
   return rc;
 }
 
@@ -523,14 +535,11 @@ static void redo_event(struct qun_run *r, void *ud) {
   emit_event(r, e);
 }
 
+/* One event of a batch: its own savepoint in the batch's transaction. */
 static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
-  size_t matched = 0;
-  for (size_t i = 0; i < r->nons; i++)
-    matched += strcmp(r->ons[i].type, e->type) == 0;
-  if (qun_store_begin(r->st) < 0)
+  if (qun_store_savepoint(r->st) < 0)
     return;
   redo_event(r, (void *)e);
-  (void)matched;
   /* All handlers of one event share its transaction: the cursor moves with
    * their effects. A handler that raises rolls the event back whole; the
    * event is then recorded as handled with the error. */
@@ -548,11 +557,23 @@ int qun_run_poll_events(struct qun_run *r) {
   int64_t cursor = 0;
   qun_store_cursor_get(r->st, r->run_id, &cursor);
   qun_store_events_after(r->st, cursor, (int)b.cap, copy_event, &b);
+  /* The batch is one transaction (one fsync), each event a savepoint: a
+   * handler that raises undoes its own event only. */
+  int ok = b.n > 0 && qun_store_begin(r->st) == 0;
+  r->batch = 1;
   for (size_t i = 0; i < b.n; i++) {
-    if (evs[i].type)
+    if (ok && evs[i].type)
       dispatch_event(r, &evs[i]);
     free(evs[i].type), free(evs[i].member), free(evs[i].group), free(evs[i].data);
   }
+  r->batch = 0;
+  if (ok && qun_store_commit(r->st) == 0) {
+    apply_effects(r);
+  } else if (ok) {
+    qun_store_rollback(r->st);
+    r->nfx = 0;
+  }
+  flush_transcript(r);
   return (int)b.n;
 }
 

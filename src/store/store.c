@@ -64,6 +64,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT unit",
+    [Q_RELEASE] = "RELEASE unit",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO unit",
     [Q_RUN_FIND] = "SELECT id FROM runs WHERE playbook = ?1",
     [Q_RUN_INSERT] = "INSERT INTO runs (playbook, version, sha256, path, params, mode, tz, created_at, "
                      "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
@@ -294,6 +297,21 @@ int qun_store_rollback(struct qun_store *st) {
     return QUN_ESTATE;
   st->in_tx = 0;
   return sqlite3_get_autocommit(st->db) ? 0 : tx(st, Q_ROLLBACK, "rollback");
+}
+
+int qun_store_savepoint(struct qun_store *st) {
+  return st->in_tx ? tx(st, Q_SAVEPOINT, "savepoint") : QUN_ESTATE;
+}
+
+int qun_store_release(struct qun_store *st) {
+  return st->in_tx ? tx(st, Q_RELEASE, "release") : QUN_ESTATE;
+}
+
+int qun_store_rollback_to(struct qun_store *st) {
+  if (!st->in_tx)
+    return QUN_ESTATE;
+  int rc = tx(st, Q_ROLLBACK_TO, "rollback to");
+  return rc < 0 ? rc : tx(st, Q_RELEASE, "release");
 }
 
 int qun_store_in_tx(const struct qun_store *st) {

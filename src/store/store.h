@@ -26,6 +26,11 @@ int qun_store_begin(struct qun_store *st);
 int qun_store_commit(struct qun_store *st);
 int qun_store_rollback(struct qun_store *st);
 int qun_store_in_tx(const struct qun_store *st);
+/* One savepoint inside the open transaction: a unit that can be undone
+ * alone (one event's handlers in a batch of events). */
+int qun_store_savepoint(struct qun_store *st);
+int qun_store_release(struct qun_store *st);
+int qun_store_rollback_to(struct qun_store *st);
 
 /* ---- runs: one per playbook name; a restart resumes it ---- */
 struct qun_run_info {
