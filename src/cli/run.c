@@ -52,10 +52,17 @@ static void on_poll(uv_timer_t *t) {
     qun_run_poll_events(d->run);
 }
 
-static void on_stored(void *ud) {
+/* The events of a group commit are handled in its transaction. */
+static void before_commit(void *ud) {
   struct daemon *d = ud;
   if (d->run)
-    qun_run_poll_events(d->run);
+    qun_run_dispatch_in_tx(d->run);
+}
+
+static void after_commit(void *ud, int committed) {
+  struct daemon *d = ud;
+  if (d->run)
+    qun_run_after_commit(d->run, committed);
 }
 
 static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
@@ -84,7 +91,7 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
           .loop = &loop, .store = team.store, .addr = listen,
           .token = team.cfg ? team.cfg->listen_token : NULL,
           .max_body = team.cfg ? (size_t)team.cfg->listen_max_body : 1 << 20,
-          .stored = on_stored, .ud = &d};
+          .before_commit = before_commit, .after_commit = after_commit, .ud = &d};
       if (qun_http_start(&ho, &d.http, err, sizeof err) < 0) {
         rc = qun_cli_fail("%s", err);
         qun_run_close(d.run);

@@ -551,30 +551,51 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   call_handler(r, job, e->at, 1, redo_event, (void *)e);
 }
 
-int qun_run_poll_events(struct qun_run *r) {
+/* Dispatches up to one page of new events inside the open transaction,
+ * each in its own savepoint; returns how many. */
+static int dispatch_page(struct qun_run *r) {
   struct event_copy evs[256];
   struct event_batch b = {evs, 0, 256};
   int64_t cursor = 0;
   qun_store_cursor_get(r->st, r->run_id, &cursor);
   qun_store_events_after(r->st, cursor, (int)b.cap, copy_event, &b);
-  /* The batch is one transaction (one fsync), each event a savepoint: a
-   * handler that raises undoes its own event only. */
-  int ok = b.n > 0 && qun_store_begin(r->st) == 0;
   r->batch = 1;
   for (size_t i = 0; i < b.n; i++) {
-    if (ok && evs[i].type)
+    if (evs[i].type)
       dispatch_event(r, &evs[i]);
     free(evs[i].type), free(evs[i].member), free(evs[i].group), free(evs[i].data);
   }
   r->batch = 0;
-  if (ok && qun_store_commit(r->st) == 0) {
-    apply_effects(r);
-  } else if (ok) {
-    qun_store_rollback(r->st);
-    r->nfx = 0;
-  }
-  flush_transcript(r);
   return (int)b.n;
+}
+
+int qun_run_dispatch_in_tx(struct qun_run *r) {
+  int n = 0, k;
+  do
+    n += k = dispatch_page(r);
+  while (k == 256);
+  return n;
+}
+
+void qun_run_after_commit(struct qun_run *r, int committed) {
+  if (committed)
+    apply_effects(r);
+  else
+    r->nfx = 0;
+  flush_transcript(r);
+}
+
+int qun_run_poll_events(struct qun_run *r) {
+  /* The batch is one transaction (one fsync), each event a savepoint: a
+   * handler that raises undoes its own event only. */
+  if (qun_store_begin(r->st) < 0)
+    return 0;
+  int n = dispatch_page(r);
+  int ok = qun_store_commit(r->st) == 0;
+  if (!ok)
+    qun_store_rollback(r->st);
+  qun_run_after_commit(r, ok);
+  return n;
 }
 
 /* ---- the scheduler's callback ---- */

@@ -40,6 +40,11 @@ int qun_run_until(struct qun_run *r, int64_t until_ms);
 /* Real clock: takes new events from the store and dispatches them to the
  * `on` handlers, each event once. Returns the number dispatched. */
 int qun_run_poll_events(struct qun_run *r);
+/* The same inside a transaction the caller holds (the HTTP endpoint's
+ * group commit: events stored and handled with one fsync); then
+ * qun_run_after_commit once the caller has committed or rolled back. */
+int qun_run_dispatch_in_tx(struct qun_run *r);
+void qun_run_after_commit(struct qun_run *r, int committed);
 
 int64_t qun_run_now(const struct qun_run *r);
 const struct qun_playbook *qun_run_playbook(const struct qun_run *r);

@@ -196,9 +196,13 @@ static void commit_batch(struct qun_http *h) {
         break;
     }
   }
+  if (ok && h->o.before_commit)
+    h->o.before_commit(h->o.ud);
   ok = ok && qun_store_commit(st) == 0;
   if (!ok)
     qun_store_rollback(st);
+  if (h->o.after_commit)
+    h->o.after_commit(h->o.ud, ok);
   struct request *r = h->batch;
   h->batch = NULL;
   for (; r; r = r->next) {
@@ -213,8 +217,6 @@ static void commit_batch(struct qun_http *h) {
     }
     MHD_resume_connection(r->conn);
   }
-  if (ok && h->o.stored)
-    h->o.stored(h->o.ud);
 }
 
 static void on_timer(uv_timer_t *t);

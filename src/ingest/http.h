@@ -22,8 +22,10 @@ struct qun_http_opts {
   const char *addr;        /* "127.0.0.1:8080" */
   const char *token;       /* the bearer token (required) */
   size_t max_body;         /* bytes */
-  /* Called after each group commit that stored events. */
-  void (*stored)(void *ud);
+  /* Called inside each group commit's transaction after the events are
+   * written (the daemon dispatches them there), and after it ends. */
+  void (*before_commit)(void *ud);
+  void (*after_commit)(void *ud, int committed);
   void *ud;
 };
 
