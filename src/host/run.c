@@ -528,11 +528,10 @@ static void emit_event(struct qun_run *r, const struct event_copy *e) {
   qun_run_emit(r, "event", f);
 }
 
-/* After a handler raised: the event stays consumed and recorded. */
+/* After a handler raised: the event stays recorded (the cursor moves once
+ * per batch, in dispatch_page). */
 static void redo_event(struct qun_run *r, void *ud) {
-  const struct event_copy *e = ud;
-  qun_store_cursor_set(r->st, r->run_id, e->id);
-  emit_event(r, e);
+  emit_event(r, ud);
 }
 
 /* One event of a batch: its own savepoint in the batch's transaction. */
@@ -566,6 +565,8 @@ static int dispatch_page(struct qun_run *r) {
     free(evs[i].type), free(evs[i].member), free(evs[i].group), free(evs[i].data);
   }
   r->batch = 0;
+  if (b.n) /* in the same transaction as the handlers' effects */
+    qun_store_cursor_set(r->st, r->run_id, evs[b.n - 1].id);
   return (int)b.n;
 }
 
