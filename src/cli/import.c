@@ -9,14 +9,18 @@
 #include <time.h>
 
 static int import_exec(const struct qun_cmd *self, int argc, char **argv) {
-  const char *what = NULL, *file = NULL, *db = NULL;
+  const char *what = NULL, *file = NULL, *db = NULL, *config = NULL;
   for (int i = 1; i < argc; i++) {
     const char *val;
-    int r = qun_cli_optarg(argc, argv, &i, "--db", &val);
-    if (r < 0 || (r > 0 && !*val))
-      return qun_cli_usage(self, "--db needs a path");
+    int r = qun_cli_optarg(argc, argv, &i, "--db", &val), rc2 = 0;
+    if (r == 0)
+      rc2 = qun_cli_optarg(argc, argv, &i, "--config", &val);
+    if (r < 0 || (r > 0 && !*val) || rc2 < 0 || (rc2 > 0 && !*val))
+      return qun_cli_usage(self, "%s needs a value", r ? "--db" : "--config");
     if (r > 0)
       db = val;
+    else if (rc2 > 0)
+      config = val;
     else if (argv[i][0] == '-' && argv[i][1])
       return qun_cli_usage(self, "unknown option '%s'", argv[i]);
     else if (!what)
@@ -30,8 +34,10 @@ static int import_exec(const struct qun_cmd *self, int argc, char **argv) {
     return qun_cli_usage(self, "import what? members or events");
   if (!file)
     return qun_cli_usage(self, "which file?");
+  /* The config's time zone reads the local times in the file. */
+  struct qun_cli_load ld = {.file = file, .config = config, .db = db};
   struct qun_team team;
-  if (qun_team_open_store(db, &team) != 0)
+  if (qun_team_open(&ld, 1, &team) != 0)
     return QUN_EXIT_FAIL;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -51,12 +57,13 @@ static int import_exec(const struct qun_cmd *self, int argc, char **argv) {
 
 const struct qun_cmd qun_cmd_import = {
     .name = "import",
-    .args = "members|events FILE [--db PATH]",
+    .args = "members|events FILE [--config F] [--db PATH]",
     .summary = "import members (CSV or JSON lines) or events (JSON lines), all or nothing",
     .help = "members: CSV with a header row: id (required), name, joined_at, groups (g1;g2),\n"
             "         and any other column as an attribute (birthday, store, ...);\n"
             "         or JSON lines: {\"id\", \"name\", \"joined_at\", \"groups\": [...], \"attrs\": {...}}\n"
             "events:  JSON lines: {\"type\", \"member\", \"group\", \"at\", \"data\": {...}, \"id\"}\n"
+            "Local times are read in the config's timezone (default Asia/Shanghai).\n"
             "A re-import updates instead of duplicating; one bad row imports nothing.\n",
     .exec = import_exec,
 };
