@@ -111,6 +111,7 @@ static int tier_define(lua_State *L) {
     lua_rawseti(L, -2, i);
   }
   lua_setfield(L, LUA_REGISTRYINDEX, TIER_RULES);
+  qun_run_set_tiers(r);
   /* Every member once, page by page, now. */
   char after[160] = "";
   for (;;) {

@@ -65,6 +65,7 @@ struct qun_run {
   struct effect *fx;
   size_t nfx, capfx;
   int batch;       /* dispatching a batch of events in one transaction */
+  int tiers;       /* the playbook defines tiers */
   /* the call in progress */
   const char *job;
   int64_t due_ms;
@@ -86,6 +87,10 @@ struct qun_run *qun_run_of(lua_State *L) {
 
 int qun_run_loading(const struct qun_run *r) {
   return r->loading;
+}
+
+void qun_run_set_tiers(struct qun_run *r) {
+  r->tiers = 1;
 }
 
 int64_t qun_run_now(const struct qun_run *r) {
@@ -536,6 +541,13 @@ static void redo_event(struct qun_run *r, void *ud) {
 
 /* One event of a batch: its own savepoint in the batch's transaction. */
 static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
+  int heard = r->tiers; /* tiers are evaluated after each event of a member */
+  for (size_t i = 0; i < r->nons && !heard; i++)
+    heard = strcmp(r->ons[i].type, e->type) == 0;
+  if (!heard) { /* nobody listens: record it, call nothing */
+    emit_event(r, e);
+    return;
+  }
   if (qun_store_savepoint(r->st) < 0)
     return;
   redo_event(r, (void *)e);

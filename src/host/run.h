@@ -54,6 +54,7 @@ void qun_run_close(struct qun_run *r);
 
 struct qun_run *qun_run_of(lua_State *L);
 int qun_run_loading(const struct qun_run *r);  /* top level still running */
+void qun_run_set_tiers(struct qun_run *r);     /* tier.define was called */
 
 struct qun_spec;
 /* Declares a named schedule (top level only): a recurring spec, or (spec

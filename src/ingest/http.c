@@ -21,6 +21,8 @@ struct request {
   size_t len, cap;
   int too_large;
   json_t *events;         /* the parsed array, kept until stored */
+  struct qun_event_in *evs; /* checked, pointing into events */
+  size_t nevs;
   int status;             /* the answer, once known */
   char *answer;
   struct request *next;   /* in the batch */
@@ -89,15 +91,20 @@ static int check_body(struct request *r, char *err, size_t errlen) {
   }
   size_t i;
   json_t *o;
+  if (!(r->evs = calloc(json_array_size(j), sizeof *r->evs))) {
+    json_decref(j);
+    snprintf(err, errlen, "out of memory");
+    return 503;
+  }
+  int64_t now = now_ms();
   json_array_foreach(j, i, o) {
-    struct qun_event_in ev;
     char why[300];
-    if (qun_event_in_read(o, 0, &ev, why, sizeof why) < 0) {
+    if (qun_event_in_read(o, now, &r->evs[i], why, sizeof why) < 0) {
       snprintf(err, errlen, "event %zu: %s", i + 1, why);
       json_decref(j);
       return 422;
     }
-    qun_event_in_free(&ev);
+    r->nevs = i + 1;
   }
   r->events = j;
   return 0;
@@ -169,6 +176,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   struct request *r = *con_cls;
   if (!r)
     return;
+  for (size_t i = 0; i < r->nevs; i++)
+    qun_event_in_free(&r->evs[i]);
+  free(r->evs);
   json_decref(r->events);
   free(r->body);
   free(r->answer);
@@ -183,19 +193,9 @@ static void commit_batch(struct qun_http *h) {
   struct qun_store *st = h->o.store;
   int64_t now = now_ms();
   int ok = qun_store_begin(st) == 0;
-  for (struct request *r = h->batch; ok && r; r = r->next) {
-    size_t i;
-    json_t *o;
-    json_array_foreach(r->events, i, o) {
-      struct qun_event_in ev;
-      char why[300];
-      if (qun_event_in_read(o, now, &ev, why, sizeof why) < 0 || qun_event_in_store(st, &ev, now) < 0)
-        ok = 0;
-      qun_event_in_free(&ev);
-      if (!ok)
-        break;
-    }
-  }
+  for (struct request *r = h->batch; ok && r; r = r->next)
+    for (size_t i = 0; ok && i < r->nevs; i++)
+      ok = qun_event_in_store(st, &r->evs[i], now) == 0;
   if (ok && h->o.before_commit)
     h->o.before_commit(h->o.ud);
   ok = ok && qun_store_commit(st) == 0;
@@ -208,7 +208,7 @@ static void commit_batch(struct qun_http *h) {
   for (; r; r = r->next) {
     if (ok) {
       r->status = 202;
-      json_t *a = json_pack("{s:I}", "stored", (json_int_t)json_array_size(r->events));
+      json_t *a = json_pack("{s:I}", "stored", (json_int_t)r->nevs);
       r->answer = json_dumps(a, JSON_COMPACT);
       json_decref(a);
     } else {
