@@ -18,6 +18,8 @@
 struct daemon {
   struct qun_run *run;
   struct qun_http *http;
+  uv_idle_t reaper;
+  int killed;
   uv_signal_t sigint, sigterm;
   uv_timer_t poll;
   int stopping;
@@ -44,6 +46,21 @@ static void on_signal(uv_signal_t *h, int signum) {
   struct daemon *d = h->data;
   fprintf(stderr, "qun: %s, stopping\n", signum == SIGINT ? "interrupted" : "terminated");
   stop(d);
+}
+
+/* The run was stopped by a memory kill: end the daemon from the loop. */
+static void on_reap(uv_idle_t *i) {
+  struct daemon *d = i->data;
+  uv_close((uv_handle_t *)i, close_cb);
+  stop(d);
+}
+
+static void on_stopped(void *ud) {
+  struct daemon *d = ud;
+  if (d->killed)
+    return;
+  d->killed = 1;
+  uv_idle_start(&d->reaper, on_reap);
 }
 
 static void on_poll(uv_timer_t *t) {
@@ -77,10 +94,12 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   struct daemon d = {0};
+  uv_idle_init(&loop, &d.reaper);
+  d.reaper.data = &d;
   struct qun_run_opts o = {
       .path = ld.file, .sets = team.sets, .nsets = team.nsets, .store = team.store,
       .loop = &loop, .grace_ms = team.grace_ms, .mode = "live", .transcript = ld.transcript,
-      .echo = stderr, .seed = 0};
+      .echo = stderr, .seed = 0, .stopped = on_stopped, .stopped_ud = &d};
   char err[1024];
   if (qun_run_open(&o, &d.run, err, sizeof err) < 0) {
     rc = qun_cli_fail("%s", err);
@@ -95,6 +114,7 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
       if (qun_http_start(&ho, &d.http, err, sizeof err) < 0) {
         rc = qun_cli_fail("%s", err);
         qun_run_close(d.run);
+        uv_close((uv_handle_t *)&d.reaper, close_cb);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
         qun_team_close(&team);
@@ -114,7 +134,12 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
     uv_run(&loop, UV_RUN_DEFAULT);
     stop(&d);
     uv_run(&loop, UV_RUN_DEFAULT); /* the close callbacks */
+    if (d.killed)
+      rc = QUN_EXIT_FAIL;
   }
+  if (!uv_is_closing((uv_handle_t *)&d.reaper))
+    uv_close((uv_handle_t *)&d.reaper, close_cb);
+  uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   qun_team_close(&team);
   return rc;

@@ -66,6 +66,7 @@ struct qun_run {
   size_t nfx, capfx;
   int batch;       /* dispatching a batch of events in one transaction */
   int tiers;       /* the playbook defines tiers */
+  int dead;        /* stopped by a memory kill */
   /* the call in progress */
   const char *job;
   int64_t due_ms;
@@ -76,6 +77,7 @@ struct qun_run {
 };
 
 static int ensure_run(struct qun_run *r);
+static void check_dead(struct qun_run *r);
 
 static int64_t floor_s(int64_t ms) {
   return ms / 1000 - (ms % 1000 < 0);
@@ -583,6 +585,8 @@ static int dispatch_page(struct qun_run *r) {
 }
 
 int qun_run_dispatch_in_tx(struct qun_run *r) {
+  if (r->dead)
+    return 0;
   int n = 0, k;
   do
     n += k = dispatch_page(r);
@@ -596,9 +600,12 @@ void qun_run_after_commit(struct qun_run *r, int committed) {
   else
     r->nfx = 0;
   flush_transcript(r);
+  check_dead(r);
 }
 
 int qun_run_poll_events(struct qun_run *r) {
+  if (r->dead)
+    return 0;
   /* The batch is one transaction (one fsync), each event a savepoint: a
    * handler that raises undoes its own event only. */
   if (qun_store_begin(r->st) < 0)
@@ -613,15 +620,34 @@ int qun_run_poll_events(struct qun_run *r) {
 
 /* ---- the scheduler's callback ---- */
 
+/* A memory kill ends the playbook's run (its state can no longer be
+ * trusted), never the process: the scheduler stops and the owner is told. */
+static void check_dead(struct qun_run *r) {
+  if (!qun_sandbox_dead(r->sb) || r->dead)
+    return;
+  r->dead = 1;
+  qun_sched_stop(r->sched);
+  if (r->o.echo)
+    fprintf(r->o.echo, "qun: %s was stopped: memory cap exceeded; fix the playbook and start it "
+            "again (what it committed is kept)\n", r->pb.path);
+  if (r->o.stopped)
+    r->o.stopped(r->o.stopped_ud);
+}
+
+int qun_run_dead(const struct qun_run *r) {
+  return r->dead;
+}
+
 static void on_fire(void *ud, struct qun_sched *s, const struct qun_jobheap_item *it) {
   (void)s;
   struct qun_run *r = ud;
-  if (qun_sandbox_dead(r->sb))
+  if (r->dead)
     return;
   if (it->id < 0)
     fire_decl(r, (size_t)(-it->id - 1), it->due);
   else
     fire_job(r, it->id, it->due);
+  check_dead(r);
 }
 
 int qun_run_until(struct qun_run *r, int64_t until_ms) {

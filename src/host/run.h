@@ -26,6 +26,9 @@ struct qun_run_opts {
   const char *transcript;          /* JSON-lines file to append to, or NULL */
   FILE *echo;                      /* log lines for the operator, or NULL */
   int echo_bare;                   /* echo the messages alone (qun check) */
+  /* Called once if a memory kill stops the playbook's run. */
+  void (*stopped)(void *ud);
+  void *stopped_ud;
   uint64_t seed;
 };
 
@@ -47,6 +50,7 @@ int qun_run_dispatch_in_tx(struct qun_run *r);
 void qun_run_after_commit(struct qun_run *r, int committed);
 
 int64_t qun_run_now(const struct qun_run *r);
+int qun_run_dead(const struct qun_run *r);
 const struct qun_playbook *qun_run_playbook(const struct qun_run *r);
 void qun_run_close(struct qun_run *r);
 

@@ -34,4 +34,10 @@ head -n 1 "$TMP/status" | grep -qx "hello 2.1.0 (sha256 $sha, $F)" ||
 "$QUN" status --db "$DB" --json | grep -q "\"sha256\": \"$(sha256sum $F | cut -c1-64)\"" ||
   { echo "FAIL: qun status --json has no sha256"; failures=$((failures + 1)); }
 
+# A playbook killed for memory ends the daemon with status 1, saying so.
+"$QUN" run tests/cli/fixtures/bomb.lua --db "$TMP/bomb.db" 2>"$TMP/bomb.err"
+rc=$?
+[ "$rc" = 1 ] || { echo "FAIL: a memory-killed run exited $rc, want 1"; failures=$((failures + 1)); }
+grep -q "^qun: tests/cli/fixtures/bomb.lua was stopped: memory cap exceeded; fix the playbook and start it again" "$TMP/bomb.err" ||
+  { echo "FAIL: no stop message:"; cat "$TMP/bomb.err"; failures=$((failures + 1)); }
 finish
