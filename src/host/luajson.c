@@ -166,3 +166,27 @@ void qun_lua_pushjson(lua_State *L, const json_t *j) {
     break;
   }
 }
+
+static int json_box_gc(lua_State *L) {
+  json_t **box = lua_touserdata(L, 1);
+  json_decref(*box);
+  *box = NULL;
+  return 0;
+}
+
+void qun_lua_pushjson_text(lua_State *L, const char *text, size_t len) {
+  json_t **box = lua_newuserdatauv(L, sizeof *box, 0);
+  *box = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, json_box_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  *box = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+  if (*box)
+    qun_lua_pushjson(L, *box);
+  else
+    lua_pushnil(L);
+  json_decref(*box);
+  *box = NULL;
+  lua_remove(L, -2);
+}

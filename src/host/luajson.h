@@ -18,4 +18,9 @@ json_t *qun_lua_tojson(lua_State *L, int idx, const char *what, char *err, size_
  * May raise a memory error: the caller must not hold resources but j. */
 void qun_lua_pushjson(lua_State *L, const json_t *j);
 
+/* Pushes a JSON text as a Lua value (nil if it is not JSON). The decoded
+ * value lives in a userdata box whose __gc frees it, so nothing leaks if
+ * pushing raises. */
+void qun_lua_pushjson_text(lua_State *L, const char *text, size_t len);
+
 #endif

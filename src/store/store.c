@@ -57,6 +57,16 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (run_id, member)) WITHOUT ROWID;"
     "ALTER TABLE events ADD COLUMN ext_id TEXT;"
     "CREATE UNIQUE INDEX events_ext ON events (ext_id);",
+    /* 2 → 3: the outbox. A message is a row before it is anything else:
+     * written in the handler's transaction, sent after the commit. */
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, key TEXT NOT NULL UNIQUE,"
+    "  channel TEXT NOT NULL, target TEXT NOT NULL, member TEXT, msg TEXT NOT NULL, job TEXT,"
+    "  due INTEGER NOT NULL, day INTEGER, state INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL, reason TEXT,"
+    "  created_at INTEGER, sent_at INTEGER);"
+    "CREATE INDEX outbox_queue ON outbox (state, next_try);"
+    "CREATE INDEX outbox_member_day ON outbox (member, day);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -117,6 +127,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_TIER_CLEAR] = "DELETE FROM tiers WHERE run_id = ?1 AND member = ?2",
     [Q_EVENT_COUNT] = "SELECT count(*) FROM events WHERE member = ?1 AND type = ?2 AND at >= ?3",
     [Q_EVENT_LAST_AT] = "SELECT max(at) FROM events WHERE member = ?1 AND type = ?2",
+    [Q_OUTBOX_ADD] = "INSERT INTO outbox (run_id, key, channel, target, member, msg, job, due, day, "
+                     "state, next_try, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                     "?10, ?11, ?12, ?13) ON CONFLICT (key) DO NOTHING",
+    [Q_OUTBOX_DUE] = "SELECT id, channel, target, msg, job, due, key FROM outbox WHERE run_id = ?1 "
+                     "AND state IN (0, 3) AND next_try <= ?2 ORDER BY next_try, id LIMIT ?3",
+    [Q_OUTBOX_NEXT] = "SELECT min(next_try) FROM outbox WHERE run_id = ?1 AND state IN (0, 3)",
+    [Q_OUTBOX_SET] = "UPDATE outbox SET state = ?2, sent_at = ?3, reason = ?4, "
+                     "attempts = attempts + 1 WHERE id = ?1",
+    [Q_OUTBOX_MEMBER_DAY] = "SELECT count(*) FROM outbox WHERE member = ?1 AND day = ?2 "
+                            "AND state IN (0, 1, 3)",
     [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ext_id) DO UPDATE SET "
                        "type = excluded.type, member = excluded.member, grp = excluded.grp, "
@@ -177,6 +197,13 @@ void qun_store__bind_text(sqlite3_stmt *s, int i, const char *v) {
     sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
   else
     sqlite3_bind_null(s, i);
+}
+
+int64_t qun_store__scalar(struct qun_store *st, sqlite3_stmt *s, const char *what) {
+  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : qun_store__fail(st, what);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return n;
 }
 
 const char *qun_store__col_text(sqlite3_stmt *s, int i) {

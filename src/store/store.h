@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define QUN_STORE_DEFAULT_PATH "qun.db"
-#define QUN_STORE_SCHEMA 2
+#define QUN_STORE_SCHEMA 3
 
 struct qun_store;
 
@@ -127,6 +127,26 @@ int qun_store_event_last_at(struct qun_store *st, const char *member, const char
 int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char *type,
                            const char *member, const char *grp, int64_t at, const char *data,
                            int64_t now);
+
+/* ---- the outbox ---- */
+enum { QUN_OUT_QUEUED = 0, QUN_OUT_SENT = 1, QUN_OUT_DROPPED = 2, QUN_OUT_DEFERRED = 3,
+       QUN_OUT_DEAD = 4 };
+struct qun_out {
+  int64_t id, run_id, due, next_try;
+  const char *key, *channel, *target, *member, *msg, *job, *reason;
+  int32_t day;
+  int state;
+};
+/* Adds a message unless its key is known (then returns 0 and *created = 0). */
+int qun_store_out_add(struct qun_store *st, const struct qun_out *m, int64_t now, int *created);
+/* Messages due by `now` (queued or deferred), oldest first. */
+int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
+                      int (*cb)(void *ud, const struct qun_out *m), void *ud);
+/* The earliest next_try among waiting messages, or -1. */
+int64_t qun_store_out_next(struct qun_store *st, int64_t run);
+int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason);
+/* Messages counted against a member's day (queued, deferred or sent). */
+int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day);
 
 /* ---- the run log and the transcript ---- */
 int qun_store_log_add(struct qun_store *st, int64_t run, int64_t t, const char *job,

@@ -15,6 +15,7 @@ enum qun_stmt {
   Q_MEMBER_UPSERT, Q_MEMBER_EXISTS, Q_MEMBERSHIP_ADD, Q_GROUP_ADD, Q_MEMBERS_COUNT, Q_MEMBER_GET, Q_MEMBERS_PAGE, Q_MEMBER_GROUPS,
   Q_TAG_ADD, Q_TAG_REMOVE, Q_TAG_HAS, Q_TAGS, Q_TIER_GET, Q_TIER_SET, Q_TIER_CLEAR,
   Q_EVENT_COUNT, Q_EVENT_LAST_AT,
+  Q_OUTBOX_ADD, Q_OUTBOX_DUE, Q_OUTBOX_NEXT, Q_OUTBOX_SET, Q_OUTBOX_MEMBER_DAY,
   Q_EVENT_UPSERT, Q_EVENT_ADD, Q_EVENTS_AFTER, Q_EVENTS_LAST, Q_CURSOR_GET, Q_CURSOR_SET,
   Q_LOG_ADD, Q_LOG_LAST, Q_TRANSCRIPT_ADD, Q_TRANSCRIPT_SINCE,
   Q_COUNT
@@ -35,6 +36,8 @@ int qun_store__fail(struct qun_store *st, const char *what);
  * constraint). Resets it either way. */
 int qun_store__exec(struct qun_store *st, sqlite3_stmt *s, const char *what);
 void qun_store__bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Steps a statement that returns one integer (a count); resets it. */
+int64_t qun_store__scalar(struct qun_store *st, sqlite3_stmt *s, const char *what);
 const char *qun_store__col_text(sqlite3_stmt *s, int i);
 
 #endif

@@ -94,10 +94,7 @@ int64_t qun_store_jobs_count(struct qun_store *st, int64_t run, int state) {
     return QUN_EIO;
   sqlite3_bind_int64(s, 1, run);
   sqlite3_bind_int(s, 2, state);
-  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : qun_store__fail(st, "count jobs");
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
-  return n;
+  return qun_store__scalar(st, s, "count jobs");
 }
 
 int qun_store_fired_add(struct qun_store *st, int64_t run, const char *name, int64_t due, int64_t now) {

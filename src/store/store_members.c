@@ -49,9 +49,7 @@ int64_t qun_store_members_count(struct qun_store *st) {
   sqlite3_stmt *s = qun_store__stmt(st, Q_MEMBERS_COUNT);
   if (!s)
     return QUN_EIO;
-  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : qun_store__fail(st, "count members");
-  sqlite3_reset(s);
-  return n;
+  return qun_store__scalar(st, s, "count members");
 }
 
 int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char *type,
@@ -201,10 +199,7 @@ int64_t qun_store_event_count(struct qun_store *st, const char *member, const ch
   qun_store__bind_text(s, 1, member);
   qun_store__bind_text(s, 2, type);
   sqlite3_bind_int64(s, 3, since);
-  int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : qun_store__fail(st, "count events");
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
-  return n;
+  return qun_store__scalar(st, s, "count events");
 }
 
 int qun_store_event_last_at(struct qun_store *st, const char *member, const char *type, int64_t *at) {

@@ -1,0 +1,86 @@
+/* run_int.h — internal to the run (run.c: the call path, transcript,
+ * opening and closing; run_schedule.c: named schedules and one-off jobs;
+ * run_events.c: event dispatch). */
+#ifndef QUN_RUN_INT_H
+#define QUN_RUN_INT_H
+
+#include "host/run.h"
+#include "host/playbook.h"
+#include "host/sandbox.h"
+#include "core/sched.h"
+#include "core/timespec.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#define SKIPPED_LINES_MAX 100 /* per schedule, per restart; the rest are counted */
+
+struct decl {
+  char *name;
+  int line;
+  int recurring;
+  struct qun_spec spec;
+  int64_t at_s;
+  int fnref;
+};
+
+struct on_handler {
+  char *type;
+  int fnref;
+};
+
+struct effect {
+  int64_t id, due_ms;
+  int cancel;
+};
+
+struct qun_run {
+  struct qun_run_opts o;
+  struct qun_store *st;
+  struct qun_sched *sched;
+  struct qun_sandbox *sb;
+  struct qun_playbook pb;
+  int64_t run_id;
+  int loading;
+  struct decl *decls;
+  size_t ndecls;
+  struct on_handler *ons;
+  size_t nons;
+  struct effect *fx;
+  size_t nfx, capfx;
+  int batch;       /* dispatching a batch of events in one transaction */
+  int tiers;       /* the playbook defines tiers */
+  int dead;        /* stopped by a memory kill */
+  /* the call in progress */
+  const char *job;
+  int64_t due_ms;
+  int seq;
+  /* transcript file */
+  FILE *tfile;
+  int64_t tlines; /* lines of this run already in the file */
+};
+
+static inline int64_t qun_run__floor_s(int64_t ms) {
+  return ms / 1000 - (ms % 1000 < 0);
+}
+
+typedef void (*redo_fn)(struct qun_run *r, void *ud);
+
+/* Calls the function below nargs arguments as `job` due at due_ms inside
+ * the transaction the caller began (or, in a batch, one savepoint of it). */
+int qun_run__call(struct qun_run *r, const char *job, int64_t due_ms, int nargs, redo_fn redo, void *ud);
+int qun_run__ensure(struct qun_run *r);              /* records the run once the header is known */
+int qun_run__add_effect(struct qun_run *r, int64_t id, int64_t due_ms, int cancel);
+void qun_run__apply_effects(struct qun_run *r);
+void qun_run__flush(struct qun_run *r);               /* committed transcript lines → file */
+void qun_run__check_dead(struct qun_run *r);
+json_t *qun_run__time(int64_t ms);
+
+/* run_schedule.c */
+void qun_run__fire_decl(struct qun_run *r, size_t i, int64_t due_ms);
+void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms);
+void qun_run__arm_decl(struct qun_run *r, size_t i);
+int qun_run__restore_job(void *ud, const struct qun_store_job *row);
+
+#endif

@@ -1,0 +1,83 @@
+/* store_outbox.c — the outbox: messages written in a handler's
+ * transaction and sent after its commit. */
+#include "store/store_int.h"
+#include "core/err.h"
+
+int qun_store_out_add(struct qun_store *st, const struct qun_out *m, int64_t now, int *created) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_ADD);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, m->run_id);
+  qun_store__bind_text(s, 2, m->key);
+  qun_store__bind_text(s, 3, m->channel);
+  qun_store__bind_text(s, 4, m->target);
+  qun_store__bind_text(s, 5, m->member);
+  qun_store__bind_text(s, 6, m->msg);
+  qun_store__bind_text(s, 7, m->job);
+  sqlite3_bind_int64(s, 8, m->due);
+  sqlite3_bind_int(s, 9, m->day);
+  sqlite3_bind_int(s, 10, m->state);
+  sqlite3_bind_int64(s, 11, m->next_try);
+  qun_store__bind_text(s, 12, m->reason);
+  sqlite3_bind_int64(s, 13, now);
+  int rc = qun_store__exec(st, s, "queue the message");
+  *created = rc == 0 && sqlite3_changes(st->db) > 0;
+  return rc;
+}
+
+int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
+                      int (*cb)(void *ud, const struct qun_out *m), void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_DUE);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  sqlite3_bind_int64(s, 2, now);
+  sqlite3_bind_int(s, 3, limit);
+  int rc, out = 0, n = 0;
+  while (!out && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    struct qun_out m = {.id = sqlite3_column_int64(s, 0), .run_id = run,
+                        .channel = qun_store__col_text(s, 1), .target = qun_store__col_text(s, 2),
+                        .msg = qun_store__col_text(s, 3), .job = qun_store__col_text(s, 4),
+                        .due = sqlite3_column_int64(s, 5), .key = qun_store__col_text(s, 6)};
+    out = cb(ud, &m);
+    n++;
+  }
+  if (!out && rc != SQLITE_DONE)
+    out = qun_store__fail(st, "read the outbox");
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return out < 0 ? out : n;
+}
+
+int64_t qun_store_out_next(struct qun_store *st, int64_t run) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_NEXT);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  int64_t t = -1;
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+    t = sqlite3_column_int64(s, 0);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return t;
+}
+
+int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_SET);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, id);
+  sqlite3_bind_int(s, 2, state);
+  sqlite3_bind_int64(s, 3, at);
+  qun_store__bind_text(s, 4, reason);
+  return qun_store__exec(st, s, "update the message");
+}
+
+int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_MEMBER_DAY);
+  if (!s)
+    return QUN_EIO;
+  qun_store__bind_text(s, 1, member);
+  sqlite3_bind_int(s, 2, day);
+  return qun_store__scalar(st, s, "count messages");
+}
