@@ -32,7 +32,7 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_run_opts o = {
       .path = ld.file, .sets = team.sets, .nsets = team.nsets, .store = st,
       .start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, .grace_ms = team.grace_ms,
-      .mode = "check", .echo = stdout, .echo_bare = 1, .seed = 1};
+      .mode = "check", .echo = stdout, .echo_bare = 1, .seed = 1, .cfg = team.cfg};
   if (qun_run_open(&o, &run, err, sizeof err) < 0) {
     rc = qun_cli_fail("%s", err);
   } else {

@@ -99,7 +99,7 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_run_opts o = {
       .path = ld.file, .sets = team.sets, .nsets = team.nsets, .store = team.store,
       .loop = &loop, .grace_ms = team.grace_ms, .mode = "live", .transcript = ld.transcript,
-      .echo = stderr, .seed = 0, .stopped = on_stopped, .stopped_ud = &d};
+      .echo = stderr, .seed = 0, .stopped = on_stopped, .stopped_ud = &d, .cfg = team.cfg};
   char err[1024];
   if (qun_run_open(&o, &d.run, err, sizeof err) < 0) {
     rc = qun_cli_fail("%s", err);

@@ -10,6 +10,7 @@ void qun_bind_schedule(lua_State *L); /* schedule.*, jobs */
 void qun_bind_events(lua_State *L);   /* on, log */
 void qun_bind_member(lua_State *L);   /* member, members, tag.* */
 void qun_bind_tier(lua_State *L);     /* tier.define, tier.on_change */
+void qun_bind_send(lua_State *L);     /* send */
 
 /* Pushes the member object for an id. */
 void qun_bind_push_member(lua_State *L, const char *id);

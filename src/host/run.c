@@ -162,6 +162,7 @@ void qun_run__apply_effects(struct qun_run *r) {
       qun_sched_add(r->sched, r->fx[i].due_ms, r->fx[i].id);
   }
   r->nfx = 0;
+  qun_run__deliver(r); /* what the commit queued may go now */
 }
 
 /* ---- the one call path ---- */
@@ -178,7 +179,7 @@ int qun_run__call(struct qun_run *r, const char *job, int64_t due_ms, int nargs,
   /* In a batch (r->batch) the caller holds the transaction and this call
    * is one savepoint in it; otherwise it is the whole transaction. */
   size_t mark = r->batch ? r->nfx : 0;
-  r->job = job, r->due_ms = due_ms, r->seq = 0, r->nfx = mark;
+  r->job = job, r->due_ms = due_ms, r->seq = 0, r->sends = 0, r->nfx = mark;
   int rc = qun_sandbox_call(r->sb, nargs, 0, err, sizeof err, &trace);
   if (rc >= 0 && r->batch && qun_store_release(r->st) == 0) {
     /* effects wait for the batch's commit */
@@ -241,7 +242,9 @@ static void on_fire(void *ud, struct qun_sched *s, const struct qun_jobheap_item
   struct qun_run *r = ud;
   if (r->dead)
     return;
-  if (it->id < 0)
+  if (it->id == QUN_RUN_OUTBOX_WAKE)
+    qun_run__deliver(r);
+  else if (it->id < 0)
     qun_run__fire_decl(r, (size_t)(-it->id - 1), it->due);
   else
     qun_run__fire_job(r, it->id, it->due);
@@ -269,6 +272,7 @@ static int install(struct qun_sandbox *sb, void *ud) {
   qun_bind_events(sb->L);
   qun_bind_member(sb->L);
   qun_bind_tier(sb->L);
+  qun_bind_send(sb->L);
   return 0;
 }
 
@@ -369,6 +373,7 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
     goto fail;
   }
   qun_run__flush(r);
+  qun_run__deliver(r); /* what waited in the outbox, and what the top level queued */
   *out = r;
   return 0;
 fail:

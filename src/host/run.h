@@ -12,6 +12,7 @@
 
 struct qun_store;
 struct qun_run;
+struct qun_config;
 typedef struct uv_loop_s uv_loop_t;
 
 struct qun_run_opts {
@@ -29,6 +30,7 @@ struct qun_run_opts {
   /* Called once if a memory kill stops the playbook's run. */
   void (*stopped)(void *ud);
   void *stopped_ud;
+  const struct qun_config *cfg;    /* the team config, or NULL */
   uint64_t seed;
 };
 
@@ -80,6 +82,12 @@ int64_t qun_run_id(struct qun_run *r);
 /* Adds a transcript line to the current transaction; takes fields. */
 typedef struct json_t json_t;
 void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields);
+/* Queues one message in the outbox, in the current transaction, after
+ * the host's policies (quiet hours, daily caps). target is "group:ID" or
+ * "member:ID"; member is the member's id or NULL; msg is a JSON object
+ * text ({"text": ...}). Returns 0, or -1 with the reason in err. */
+int qun_run_send(struct qun_run *r, const char *target, const char *member, const char *msg,
+                 char *err, size_t errlen);
 /* A log line from the playbook (log() or print()). */
 void qun_run_log(struct qun_run *r, const char *msg, size_t len);
 

@@ -52,6 +52,8 @@ struct qun_run {
   int batch;       /* dispatching a batch of events in one transaction */
   int tiers;       /* the playbook defines tiers */
   int dead;        /* stopped by a memory kill */
+  int delivering;  /* inside qun_run__deliver */
+  int sends;       /* send() calls in the current call, for the keys */
   /* the call in progress */
   const char *job;
   int64_t due_ms;
@@ -76,6 +78,10 @@ void qun_run__apply_effects(struct qun_run *r);
 void qun_run__flush(struct qun_run *r);               /* committed transcript lines → file */
 void qun_run__check_dead(struct qun_run *r);
 json_t *qun_run__time(int64_t ms);
+
+/* run_deliver.c */
+#define QUN_RUN_OUTBOX_WAKE (INT64_MIN / 2) /* the heap id of the outbox's timer */
+void qun_run__deliver(struct qun_run *r);  /* sends what is due; re-arms the wake */
 
 /* run_schedule.c */
 void qun_run__fire_decl(struct qun_run *r, size_t i, int64_t due_ms);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/tz.h"
+#include "host/config.h"
 #include "host/run.h"
 #include "store/store.h"
 
@@ -242,6 +243,51 @@ static void test_tiers_from_events(void **state) {
   qun_store_close(st);
 }
 
+static void test_send_policies(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  qun_store_member_upsert(st, "m1", "张三", -1, "{\"store\":\"徐汇店\"}", 0);
+  qun_store_member_upsert(st, "m2", NULL, -1, NULL, 0);
+  qun_store_membership_add(st, "m1", "sh-1", 0);
+  qun_store_membership_add(st, "m2", "sh-1", 0);
+  struct qun_config cfg;
+  qun_config_defaults(&cfg);
+  cfg.quiet_from = 22 * 60, cfg.quiet_to = 8 * 60;
+  cfg.member_per_day = 1;
+  struct qun_run_opts o = {.path = pb("send.lua"), .store = st, .start_ms = local_ms("2026-11-23 08:00"),
+                           .grace_ms = 600000, .mode = "sim", .transcript = transcript, .cfg = &cfg};
+  struct qun_run *r = NULL;
+  assert_int_equal(qun_run_open(&o, &r, err, sizeof err), 0);
+  qun_run_until(r, local_ms("2026-11-24 09:00"));
+  char want[8192];
+  const char *path = pb("send.lua");
+  snprintf(want, sizeof want,
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"dropped\",\"to\":\"member:m1\",\"reason\":\"member_cap\",\"job\":\"hello\"}\n"
+  /* policies are decided when the message is queued, sends after the commit */
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:sh-1\",\"msg\":{\"text\":\"早安 大家!\"},\"job\":\"hello\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"member:m1\",\"msg\":{\"text\":\"张三,今天签到了吗?\"},\"job\":\"hello\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T12:00:00+08:00\",\"ev\":\"error\",\"job\":\"typo\",\"message\":\"%s:8: send: no variable 'nmae' in the message template (\\\"text\\\")\"}\n"
+      "{\"t\":\"2026-11-23T12:30:00+08:00\",\"ev\":\"error\",\"job\":\"rolled\",\"message\":\"%s:11: changed my mind\"}\n"
+      "{\"t\":\"2026-11-23T23:00:00+08:00\",\"ev\":\"deferred\",\"to\":\"group:sh-1\",\"reason\":\"quiet_hours\",\"job\":\"late\",\"until\":\"2026-11-24T08:00:00+08:00\"}\n"
+      "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:sh-1\",\"msg\":{\"text\":\"晚安\"},\"job\":\"late\",\"due\":\"2026-11-23T23:00:00+08:00\",\"late_ms\":32400000}\n",
+      path, path);
+  const char *got = read_lines(0);
+  /* The m2 line: sorted by member id after m1's; its name falls back to the id. */
+  if (!strstr(got, "\"to\":\"member:m2\",\"msg\":{\"text\":\"m2,今天签到了吗?\"}"))
+    fail_msg("no line for m2 in:\n%s", got);
+  char *without = strdup(got), *p = strstr(without, "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"member:m2\"");
+  assert_non_null(p);
+  char *eol = strchr(p, '\n');
+  memmove(p, eol + 1, strlen(eol + 1) + 1);
+  assert_string_equal(without, want);
+  free(without);
+  qun_run_close(r);
+  qun_store_close(st);
+  qun_config_free(&cfg);
+}
+
 static void expect_error(const char *file, int line, const char *msg) {
   struct qun_store *st;
   char err[1024], want[1024];
@@ -279,6 +325,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_author_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tiers_from_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,224 @@
+/* bind_send.c — send(to, message [, vars]). `to` is a group id, a member
+ * (or member id via member()), or a selector { group=, tag=, tier= } that
+ * fans out to each member. `message` is a template string or a table with
+ * text/markdown (templates) and image/link/news/mention (data). Each
+ * message is rendered here and queued by the run (run_deliver.c). */
+#include "host/bind.h"
+#include "host/luajson.h"
+#include "host/run.h"
+#include "host/sandbox.h"
+#include "core/template.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 256
+
+/* Variables: the member's (id, name, attributes), then the send's vars,
+ * read from two Lua tables at fixed stack slots. */
+struct lookup {
+  lua_State *L;
+  int member_vars, vars; /* stack indices, 0 if none */
+};
+
+static int look(void *ud, const char *name, size_t n, const char **val, size_t *len) {
+  struct lookup *lk = ud;
+  lua_State *L = lk->L;
+  if (!lua_checkstack(L, 4))
+    return 0;
+  int slots[2] = {lk->vars, lk->member_vars}; /* the send's vars win */
+  for (int i = 0; i < 2; i++) {
+    if (!slots[i])
+      continue;
+    lua_pushlstring(L, name, n);
+    int t = lua_rawget(L, slots[i]);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+      *val = luaL_tolstring(L, -1, len); /* stays on the stack until the render ends */
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* Pushes a table of the member's variables. */
+static void push_member_vars(lua_State *L, const char *id) {
+  qun_bind_push_member(L, id);
+  int m = lua_gettop(L);
+  lua_getfield(L, m, "attrs");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  }
+  lua_pushstring(L, id);
+  lua_setfield(L, -2, "id");
+  lua_getfield(L, m, "name");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushstring(L, id);
+  }
+  lua_setfield(L, -2, "name");
+  lua_remove(L, m);
+}
+
+/* Renders field `key` of the message (a string or nil) into o. */
+static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const char *key, json_t *o) {
+  char *out, err[200];
+  int top = lua_gettop(L);
+  int rc = qun_template_render(tpl, look, lk, &out, err, sizeof err);
+  lua_settop(L, top);
+  if (rc < 0) {
+    json_decref(o);
+    lua_pushstring(L, err);
+    qun_sandbox_error(L, "send: %s in the message template (\"%s\")", lua_tostring(L, -1), key);
+  }
+  json_object_set_new(o, key, json_string(out));
+  free(out);
+}
+
+/* The message for one target, as JSON text on the Lua stack. */
+static void push_message(lua_State *L, int msg, struct lookup *lk) {
+  json_t *o = json_object();
+  if (lua_type(L, msg) == LUA_TSTRING) {
+    render_field(L, lk, lua_tostring(L, msg), "text", o);
+  } else {
+    static const char *const fields[] = {"text", "markdown", "image", "link", "news", "mention", NULL};
+    lua_pushnil(L);
+    while (lua_next(L, msg)) {
+      lua_pop(L, 1);
+      int ok = 0;
+      for (int i = 0; fields[i] && !ok; i++)
+        ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
+      if (!ok) {
+        json_decref(o);
+        return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, "
+                                          "image, link, news, mention)",
+                                       lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+      }
+    }
+    for (int i = 0; i < 2; i++) {
+      const char *key = i ? "markdown" : "text";
+      if (lua_getfield(L, msg, key) == LUA_TSTRING)
+        render_field(L, lk, lua_tostring(L, -1), key, o);
+      lua_pop(L, 1);
+    }
+    static const char *const data[] = {"image", "link", "news", "mention"};
+    for (int i = 0; i < 4; i++) {
+      if (lua_getfield(L, msg, data[i]) != LUA_TNIL) {
+        char err[256];
+        json_t *v = qun_lua_tojson(L, -1, data[i], err, sizeof err);
+        if (!v) {
+          json_decref(o);
+          lua_pushstring(L, err);
+          qun_sandbox_error(L, "send: %s", lua_tostring(L, -1));
+        }
+        json_object_set_new(o, data[i], v);
+      }
+      lua_pop(L, 1);
+    }
+    if (!json_object_get(o, "text") && !json_object_get(o, "markdown") && !json_object_get(o, "image") &&
+        !json_object_get(o, "link") && !json_object_get(o, "news")) {
+      json_decref(o);
+      qun_sandbox_error(L, "send: the message is empty (give text, markdown, image, link or news)");
+    }
+  }
+  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  lua_pushstring(L, s ? s : "{}");
+  free(s);
+}
+
+static void send_one(lua_State *L, const char *target, const char *member, int msg, int vars) {
+  struct lookup lk = {L, 0, vars};
+  int top = lua_gettop(L);
+  if (member) {
+    push_member_vars(L, member);
+    lk.member_vars = lua_gettop(L);
+  }
+  push_message(L, msg, &lk);
+  char err[300];
+  qun_sandbox_charge(L, 1000);
+  if (qun_run_send(qun_run_of(L), target, member, lua_tostring(L, -1), err, sizeof err) < 0) {
+    lua_pushstring(L, err);
+    qun_sandbox_error(L, "send: %s", lua_tostring(L, -1));
+  }
+  lua_settop(L, top);
+}
+
+static int collect(void *ud, const char *id) {
+  lua_State *L = ud;
+  lua_pushstring(L, id);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  return 0;
+}
+
+/* send(to, message [, vars]) */
+static int l_send(lua_State *L) {
+  lua_settop(L, 3);
+  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE)
+    return qun_sandbox_error(L, "send(to, message): the message is a string or a table, not a %s",
+                             luaL_typename(L, 2));
+  int vars = lua_istable(L, 3) ? 3 : 0;
+  if (!vars && !lua_isnil(L, 3))
+    return qun_sandbox_error(L, "send(to, message, vars): vars is a table");
+  char target[300];
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    snprintf(target, sizeof target, "group:%s", lua_tostring(L, 1));
+    send_one(L, target, NULL, 2, vars);
+    return 0;
+  }
+  if (!lua_istable(L, 1))
+    return qun_sandbox_error(L, "send(to, ...): to is a group id, a member or { group=, tag=, tier= }, "
+                                "not a %s", luaL_typename(L, 1));
+  if (lua_getfield(L, 1, "id") == LUA_TSTRING) { /* a member */
+    snprintf(target, sizeof target, "member:%s", lua_tostring(L, -1));
+    send_one(L, target, lua_tostring(L, -1), 2, vars);
+    return 0;
+  }
+  lua_pop(L, 1);
+  /* A selector: each member it names, a page at a time. */
+  static const char *const keys[] = {"group", "tag", "tier", NULL};
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    int ok = 0;
+    for (int i = 0; keys[i] && !ok; i++)
+      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), keys[i]) == 0;
+    if (!ok)
+      return qun_sandbox_error(L, "send: unknown selector field '%s' (group, tag, tier)",
+                               lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+  }
+  lua_getfield(L, 1, "group");
+  lua_getfield(L, 1, "tag");
+  lua_getfield(L, 1, "tier");
+  int sel = lua_gettop(L) - 2;
+  struct qun_run *r = qun_run_of(L);
+  char after[160] = "";
+  for (;;) {
+    lua_newtable(L);
+    int got = qun_store_members_page(qun_run_store(r), after, PAGE, lua_tostring(L, sel),
+                                     lua_tostring(L, sel + 1), qun_run_id(r), lua_tostring(L, sel + 2),
+                                     collect, L);
+    int page = lua_gettop(L);
+    for (int i = 1; i <= got; i++) {
+      lua_rawgeti(L, page, i);
+      const char *id = lua_tostring(L, -1);
+      snprintf(after, sizeof after, "%s", id);
+      snprintf(target, sizeof target, "member:%s", id);
+      send_one(L, target, id, 2, vars);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (got < PAGE)
+      break;
+  }
+  return 0;
+}
+
+void qun_bind_send(lua_State *L) {
+  lua_pushcfunction(L, l_send);
+  lua_setglobal(L, "send");
+}

@@ -1,0 +1,12 @@
+playbook { name = "sender", version = "1.0.0" }
+schedule.at("2026-11-23 09:00", "hello", function()
+  send("sh-1", "早安 {who}!", { who = "大家" })
+  send({ group = "sh-1" }, "{name},今天签到了吗?")
+  send(member("m1"), { markdown = "**{name}** VIP, {store}", mention = { "m1" } })
+end)
+schedule.at("2026-11-23 23:00", "late", function() send("sh-1", "晚安") end)
+schedule.at("2026-11-23 12:00", "typo", function() send("sh-1", "hi {nmae}") end)
+schedule.at("2026-11-23 12:30", "rolled", function()
+  send("sh-1", "never sent")
+  error("changed my mind")
+end)
