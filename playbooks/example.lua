@@ -1,7 +1,6 @@
 -- example.lua — the smallest useful playbook: a group's daily rhythm
 -- (seed 000: 09:00 good morning + check-in, 10:00 new product,
 -- 14:00 knowledge share, then a mini-game on the same theme).
--- Until delivery lands, each step writes what it would post to the log.
 playbook {
   name    = "daily-rhythm",
   version = "1.0.0",
@@ -23,14 +22,14 @@ local function topic(day) -- one theme a day, in turn
 end
 
 schedule.every("09:00", "morning", function()
-  log("[%s] 早安!今天签到领 %d 积分 👉 %s", P.group, P.points, P.checkin_url)
+  send(P.group, "早安!今天签到领 {points} 积分 👉 {url}", { points = P.points, url = P.checkin_url })
 end)
 schedule.every("10:00", "new-product", function()
-  log("[%s] 新品上架:卖点 + 链接", P.group)
+  send(P.group, "新品上架:卖点 + 链接")
 end)
 schedule.every("14:00", "knowledge", function(occ)
-  log("[%s] 干货分享:%s", P.group, topic(occ.due))
+  send(P.group, "干货分享:{topic}", { topic = topic(occ.due) })
 end)
 schedule.every("14:20", "mini-game", function(occ)
-  log("[%s] 小游戏:和「%s」有关的接龙", P.group, topic(occ.due))
+  send(P.group, "小游戏:和「{topic}」有关的接龙", { topic = topic(occ.due) })
 end)
