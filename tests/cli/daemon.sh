@@ -34,6 +34,14 @@ head -n 1 "$TMP/status" | grep -qx "hello 2.1.0 (sha256 $sha, $F)" ||
 "$QUN" status --db "$DB" --json | grep -q "\"sha256\": \"$(sha256sum $F | cut -c1-64)\"" ||
   { echo "FAIL: qun status --json has no sha256"; failures=$((failures + 1)); }
 
+# Refusals before anything runs: a broken playbook, a bad --listen.
+expect 1 "tests/cli/fixtures/bad_field.lua:1: playbook{}: unknown field 'titel' (fields: name, version, title, summary, params)" -- run tests/cli/fixtures/bad_field.lua --db "$TMP/x.db"
+expect 1 "--listen needs listen.token in the team config (the events' bearer token)" -- run $F --listen 127.0.0.1:18999 --db "$TMP/x.db"
+printf 'listen = { token = "0123456789abcdef0123" }\n' >"$TMP/l.lua"
+expect 1 "--listen 999.1.1.1:80: expected HOST:PORT, e.g. 127.0.0.1:8080" -- run $F --config "$TMP/l.lua" --listen 999.1.1.1:80 --db "$TMP/x.db"
+printf 'listen = { token = "short" }\n' >"$TMP/short.lua"
+expect 1 "$TMP/short.lua:1: listen.token is too short to guess-proof (at least 16 characters)" -- run $F --config "$TMP/short.lua" --db "$TMP/x.db"
+
 # A playbook killed for memory ends the daemon with status 1, saying so.
 "$QUN" run tests/cli/fixtures/bomb.lua --db "$TMP/bomb.db" 2>"$TMP/bomb.err"
 rc=$?
