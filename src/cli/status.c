@@ -66,6 +66,13 @@ static int add_run(void *ud, const struct qun_run_info *r) {
   json_object_set_new(o, "started", time_str(r->started_at));
   json_object_set_new(o, "pending", json_integer(qun_store_jobs_count(c->st, r->run_id, QUN_JOB_PENDING)));
   json_object_set_new(o, "failed", json_integer(qun_store_jobs_count(c->st, r->run_id, QUN_JOB_FAILED)));
+  json_t *out = json_object();
+  static const struct { const char *name; int state; } states[] = {
+      {"queued", QUN_OUT_QUEUED}, {"deferred", QUN_OUT_DEFERRED}, {"sent", QUN_OUT_SENT},
+      {"dropped", QUN_OUT_DROPPED}, {"dead", QUN_OUT_DEAD}};
+  for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+    json_object_set_new(out, states[i].name, json_integer(qun_store_out_count(c->st, r->run_id, states[i].state)));
+  json_object_set_new(o, "messages", out);
   qun_store_schedules(c->st, r->run_id, add_schedule, sched);
   qun_store_jobs_next(c->st, r->run_id, NEXT_JOBS, add_job, next);
   json_object_set_new(o, "schedules", sched);
@@ -93,6 +100,13 @@ static void print_text(json_t *runs, const char *db) {
     printf("  jobs     %lld pending, %lld failed\n",
            (long long)json_integer_value(json_object_get(r, "pending")),
            (long long)json_integer_value(json_object_get(r, "failed")));
+    json_t *m = json_object_get(r, "messages");
+    printf("  messages %lld queued, %lld deferred, %lld sent, %lld dropped, %lld dead\n",
+           (long long)json_integer_value(json_object_get(m, "queued")),
+           (long long)json_integer_value(json_object_get(m, "deferred")),
+           (long long)json_integer_value(json_object_get(m, "sent")),
+           (long long)json_integer_value(json_object_get(m, "dropped")),
+           (long long)json_integer_value(json_object_get(m, "dead")));
     json_array_foreach(json_object_get(r, "schedules"), k, x) {
       json_t *nx = json_object_get(x, "next");
       printf("  schedule %s  %s\n", json_is_string(nx) ? json_string_value(nx) : "(done)",

@@ -135,6 +135,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_OUTBOX_NEXT] = "SELECT min(next_try) FROM outbox WHERE run_id = ?1 AND state IN (0, 3)",
     [Q_OUTBOX_SET] = "UPDATE outbox SET state = ?2, sent_at = ?3, reason = ?4, "
                      "attempts = attempts + 1 WHERE id = ?1",
+    [Q_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE run_id = ?1 AND state = ?2",
     [Q_OUTBOX_MEMBER_DAY] = "SELECT count(*) FROM outbox WHERE member = ?1 AND day = ?2 "
                             "AND state IN (0, 1, 3)",
     [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "

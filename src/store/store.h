@@ -145,6 +145,8 @@ int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
 /* The earliest next_try among waiting messages, or -1. */
 int64_t qun_store_out_next(struct qun_store *st, int64_t run);
 int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason);
+/* How many messages of the run are in a state. */
+int64_t qun_store_out_count(struct qun_store *st, int64_t run, int state);
 /* Messages counted against a member's day (queued, deferred or sent). */
 int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day);
 

@@ -81,3 +81,12 @@ int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32
   sqlite3_bind_int(s, 2, day);
   return qun_store__scalar(st, s, "count messages");
 }
+
+int64_t qun_store_out_count(struct qun_store *st, int64_t run, int state) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_COUNT);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  sqlite3_bind_int(s, 2, state);
+  return qun_store__scalar(st, s, "count messages");
+}
