@@ -1,8 +1,9 @@
 /* test-restart.c — `qun run` killed with SIGKILL at random moments, then
- * restarted, 20 times, while an "every 1s" schedule and one-off jobs fire.
- * From the transcript: every occurrence in the window fired exactly once or
- * was recorded as skipped (past the grace), and every one-off job fired
- * exactly once. Needs QUN_BIN (set by ctest). */
+ * restarted, 20 times, while an "every 1s" schedule sends a message and
+ * queues a one-off job. From the transcript: every occurrence in the window
+ * fired exactly once or was recorded as skipped (past the grace), every
+ * one-off job fired exactly once, every message was sent exactly once.
+ * Needs QUN_BIN (set by ctest). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,8 +88,8 @@ static void test_sigkill_restarts(void **state) {
   assert_int_equal(WEXITSTATUS(st), 0);
 
   /* Read the transcript. */
-  static int64_t fired[MAXS], skipped[MAXS], echoed[MAXS];
-  int nf = 0, ns = 0, ne = 0;
+  static int64_t fired[MAXS], skipped[MAXS], echoed[MAXS], sent[MAXS];
+  int nf = 0, ns = 0, ne = 0, nsent = 0;
   FILE *f = fopen(transcript, "r");
   assert_non_null(f);
   char line[4096];
@@ -108,6 +109,11 @@ static void test_sigkill_restarts(void **state) {
     } else if (strcmp(ev, "skipped") == 0 && job && strcmp(job, "tick") == 0) {
       assert_true(ns < MAXS);
       skipped[ns++] = parse_t(due);
+    } else if (strcmp(ev, "send") == 0) {
+      const char *text = json_string_value(json_object_get(json_object_get(j, "msg"), "text"));
+      assert_true(nsent < MAXS);
+      assert_non_null(text);
+      sent[nsent++] = strtoll(text + strlen("tick "), NULL, 10);
     } else if (strcmp(ev, "log") == 0 && job && strcmp(job, "echo") == 0) {
       assert_true(ne < MAXS);
       echoed[ne++] = strtoll(msg + strlen("echo "), NULL, 10);
@@ -142,6 +148,17 @@ static void test_sigkill_restarts(void **state) {
       fail_msg("the one-off job of tick %lld fired %d times", (long long)fired[i], seen);
   }
   assert_true(ne <= nf);
+  /* Every fired tick queued one message in its transaction: each was sent
+   * exactly once (the outbox survives the kills; a send is recorded in the
+   * same transaction that marks it sent). */
+  for (int i = 0; i < nf; i++) {
+    int seen = 0;
+    for (int k = 0; k < nsent; k++)
+      seen += sent[k] == fired[i];
+    if (seen != 1)
+      fail_msg("the message of tick %lld was sent %d times", (long long)fired[i], seen);
+  }
+  assert_int_equal(nsent, nf);
   print_message("%d occurrences fired, %d skipped, %d one-off jobs\n", nf, ns, ne);
 }
 
@@ -157,6 +174,7 @@ static int setup(void **state) {
              "playbook { name = \"tick\", version = \"1.0.0\" }\n"
              "schedule.every(\"every 1s\", \"tick\", function(occ)\n"
              "  log(\"tick\")\n"
+             "  send(\"g1\", \"tick {d}\", { d = occ.due })\n"
              "  schedule.after(\"2s\", jobs.echo, { k = occ.due })\n"
              "end)\n"
              "function jobs.echo(args) log(\"echo %d\", args.k) end\n");
