@@ -7,6 +7,7 @@
 #include "core/tz.h"
 
 #include <lauxlib.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +21,16 @@ static const char *const settings[] = {
 static const struct {
   const char *type;
   const char *const fields[6];
+  const char *required; /* the field the channel cannot work without */
 } channel_types[] = {
-    {"console", {"type", "rate"}},
-    {"file", {"type", "path", "rate"}},
-    {"webhook", {"type", "url", "secret", "rate"}},
-    {"wecom", {"type", "key", "base_url", "rate"}},
-    {"dingtalk", {"type", "token", "secret", "base_url", "rate"}},
-    {"feishu", {"type", "hook", "secret", "base_url", "rate"}},
-    {"slack", {"type", "url", "rate"}},
-    {"telegram", {"type", "token", "base_url", "rate"}},
+    {"console", {"type", "rate"}, NULL},
+    {"file", {"type", "path", "rate"}, "path"},
+    {"webhook", {"type", "url", "secret", "rate"}, "url"},
+    {"wecom", {"type", "key", "base_url", "rate"}, "key"},
+    {"dingtalk", {"type", "token", "secret", "base_url", "rate"}, "token"},
+    {"feishu", {"type", "hook", "secret", "base_url", "rate"}, "hook"},
+    {"slack", {"type", "url", "rate"}, "url"},
+    {"telegram", {"type", "token", "base_url", "rate"}, "token"},
 };
 #define NTYPES (sizeof channel_types / sizeof channel_types[0])
 
@@ -206,6 +208,38 @@ static int read_clock(const char *s, int *minutes) {
   return 0;
 }
 
+static void check_url(lua_State *L, struct load *ld, int i, const char *what, const char *field,
+                      const char *url) {
+  if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    FAIL(ld, i, "%s: %s must start with https:// (or http:// for a local test server)", what, field);
+}
+
+/* rate = "20/min" or { "5/s", "100/min" } */
+static void read_rate(lua_State *L, struct load *ld, int i, int t, const char *what,
+                      struct qun_channel *c) {
+  int ty = lua_getfield(L, t, "rate");
+  if (ty == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  int n = ty == LUA_TTABLE ? (int)lua_rawlen(L, -1) : 1;
+  if ((ty != LUA_TSTRING && ty != LUA_TTABLE) || n < 1 || n > QUN_RATE_RULES)
+    FAIL(ld, i, "%s: rate is \"20/min\" or a list of up to %d, e.g. { \"5/s\", \"100/min\" }", what,
+         QUN_RATE_RULES);
+  for (int k = 1; k <= n; k++) {
+    if (ty == LUA_TTABLE)
+      lua_rawgeti(L, -1, k);
+    else
+      lua_pushvalue(L, -1);
+    const char *r = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    if (qun_rate_parse(r, &c->rate[k - 1]) < 0)
+      FAIL(ld, i, "%s: cannot read the rate \"%s\" (expected e.g. \"20/min\", \"5/s\", \"100/h\")", what, r);
+    lua_pop(L, 1);
+  }
+  c->nrate = n;
+  lua_pop(L, 1);
+}
+
 static void check_channels(lua_State *L, struct load *ld, int v) {
   int i = setting_index("channels");
   if (lua_getfield(L, v, "channels") == LUA_TNIL)
@@ -229,7 +263,8 @@ static void check_channels(lua_State *L, struct load *ld, int v) {
                   "slack, telegram", what);
     char tw[200];
     snprintf(tw, sizeof tw, "%s (%s)", what, type);
-    check_fields(L, ld, i, lua_gettop(L), tw, channel_types[k].fields);
+    int ct = lua_gettop(L);
+    check_fields(L, ld, i, ct, tw, channel_types[k].fields);
     struct qun_channel *c = realloc(ld->cfg->channels, (ld->cfg->nchannels + 1) * sizeof *c);
     if (!c)
       luaL_error(L, "not enough memory");
@@ -240,16 +275,27 @@ static void check_channels(lua_State *L, struct load *ld, int v) {
     c->name = dup_or_raise(L, name);
     c->type = dup_or_raise(L, type);
     c->line = ld->lines[i];
+    static const struct { const char *field; size_t off; } texts[] = {
+        {"key", offsetof(struct qun_channel, key)}, {"token", offsetof(struct qun_channel, token)},
+        {"secret", offsetof(struct qun_channel, secret)}, {"hook", offsetof(struct qun_channel, hook)},
+        {"url", offsetof(struct qun_channel, url)}, {"base_url", offsetof(struct qun_channel, base_url)},
+        {"path", offsetof(struct qun_channel, path)}};
+    for (size_t f = 0; f < sizeof texts / sizeof texts[0]; f++) {
+      const char *val = opt_string(L, ld, i, ct, texts[f].field, tw);
+      if (val && !*val)
+        FAIL(ld, i, "%s: %s is empty", tw, texts[f].field);
+      if (val)
+        *(char **)((char *)c + texts[f].off) = dup_or_raise(L, val);
+    }
+    if (channel_types[k].required && !opt_string(L, ld, i, ct, channel_types[k].required, tw))
+      FAIL(ld, i, "%s: no %s (e.g. %s = env(\"...\"))", tw, channel_types[k].required,
+           channel_types[k].required);
+    check_url(L, ld, i, tw, "url", c->url);
+    check_url(L, ld, i, tw, "base_url", c->base_url);
+    read_rate(L, ld, i, ct, tw, c);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-}
-
-static int has_channel(const struct qun_config *cfg, const char *name) {
-  for (size_t k = 0; k < cfg->nchannels; k++)
-    if (strcmp(cfg->channels[k].name, name) == 0)
-      return 1;
-  return 0;
 }
 
 static void check_groups(lua_State *L, struct load *ld, int v) {
@@ -271,7 +317,7 @@ static void check_groups(lua_State *L, struct load *ld, int v) {
     const char *ch = opt_string(L, ld, i, g, "channel", what);
     if (!ch)
       FAIL(ld, i, "%s: no channel", what);
-    if (!has_channel(ld->cfg, ch))
+    if (!qun_config_channel(ld->cfg, ch))
       FAIL(ld, i, "%s: no channel named '%s' in channels", what, ch);
     struct qun_group *gr = realloc(ld->cfg->groups, (ld->cfg->ngroups + 1) * sizeof *gr);
     if (!gr)
@@ -314,6 +360,54 @@ static void push_param_text(lua_State *L, struct load *ld, int i, int idx, const
     FAIL(ld, i, "params.%s: a %s is not a param value", name, luaL_typename(L, idx));
 }
 
+/* quiet_hours = "22:00-08:00" (sends inside wait for its end) or
+ * { window = "22:00-08:00", action = "drop" } (sends inside are dropped). */
+static void read_quiet(lua_State *L, struct load *ld, int v, struct qun_config *cfg) {
+  int i = setting_index("quiet_hours");
+  int ty = lua_getfield(L, v, "quiet_hours");
+  const char *s = NULL;
+  if (ty == LUA_TTABLE) {
+    static const char *const f[] = {"window", "action", NULL};
+    int t = lua_gettop(L);
+    check_fields(L, ld, i, t, "quiet_hours", f);
+    s = opt_string(L, ld, i, t, "window", "quiet_hours");
+    const char *action = opt_string(L, ld, i, t, "action", "quiet_hours");
+    if (!s)
+      FAIL(ld, i, "quiet_hours: no window (e.g. window = \"22:00-08:00\")");
+    if (action && strcmp(action, "drop") != 0 && strcmp(action, "defer") != 0)
+      FAIL(ld, i, "quiet_hours.action is \"defer\" (send at the window's end) or \"drop\", not \"%s\"",
+           action);
+    cfg->quiet_drop = action && strcmp(action, "drop") == 0;
+  } else if (ty == LUA_TSTRING) {
+    s = lua_tostring(L, -1);
+  } else if (ty != LUA_TNIL) {
+    FAIL(ld, i, "quiet_hours is \"22:00-08:00\" or { window = \"22:00-08:00\", action = \"drop\" }");
+  }
+  if (s && (strlen(s) != 11 || s[5] != '-' || read_clock(s, &cfg->quiet_from) < 0 ||
+            read_clock(s + 6, &cfg->quiet_to) < 0 || cfg->quiet_from == cfg->quiet_to))
+    FAIL(ld, i, "quiet_hours: cannot read \"%s\" (expected e.g. \"22:00-08:00\")", s);
+  lua_pop(L, 1);
+}
+
+/* redpacket = { max_total = "200.00", max_count = 100, claim_url = "https://…/{packet}" } */
+static void read_redpacket(lua_State *L, struct load *ld, int i, int t, struct qun_config *cfg) {
+  const char *s;
+  if ((s = opt_string(L, ld, i, t, "max_total", "redpacket")) &&
+      (qun_money_parse(s, &cfg->rp_max_total) < 0 || cfg->rp_max_total < 1))
+    FAIL(ld, i, "redpacket.max_total: cannot read \"%s\" as money in yuan (e.g. \"200.00\")", s);
+  if (lua_getfield(L, t, "max_count") != LUA_TNIL) {
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 10000)
+      FAIL(ld, i, "redpacket.max_count must be a whole number from 1 to 10000");
+    cfg->rp_max_count = (int)lua_tointeger(L, -1);
+  }
+  lua_pop(L, 1);
+  if ((s = opt_string(L, ld, i, t, "claim_url", "redpacket"))) {
+    if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+      FAIL(ld, i, "redpacket.claim_url must be a URL (e.g. \"https://shop.example/rp/{packet}\")");
+    cfg->rp_claim_url = dup_or_raise(L, s);
+  }
+}
+
 static int check_all(lua_State *L) {
   struct load *ld = lua_touserdata(L, 1);
   struct qun_config *cfg = ld->cfg;
@@ -333,11 +427,7 @@ static int check_all(lua_State *L) {
   if ((s = opt_string(L, ld, i = setting_index("grace"), v, "grace", "grace")) &&
       qun_duration_parse(s, &cfg->grace_s) < 0)
     FAIL(ld, i, "grace: cannot read \"%s\" as a duration (expected e.g. \"10m\")", s);
-  if ((s = opt_string(L, ld, i = setting_index("quiet_hours"), v, "quiet_hours", "quiet_hours"))) {
-    if (strlen(s) != 11 || s[5] != '-' || read_clock(s, &cfg->quiet_from) < 0 ||
-        read_clock(s + 6, &cfg->quiet_to) < 0 || cfg->quiet_from == cfg->quiet_to)
-      FAIL(ld, i, "quiet_hours: cannot read \"%s\" (expected e.g. \"22:00-08:00\")", s);
-  }
+  read_quiet(L, ld, v, cfg);
   i = setting_index("caps");
   if (lua_getfield(L, v, "caps") != LUA_TNIL) {
     static const char *const f[] = {"member_per_day", NULL};
@@ -376,6 +466,8 @@ static int check_all(lua_State *L) {
           cfg->listen_max_body = lua_tointeger(L, -1);
         }
         lua_pop(L, 1);
+      } else {
+        read_redpacket(L, ld, i, lua_gettop(L), cfg);
       }
     }
     lua_pop(L, 1);
@@ -386,8 +478,11 @@ static int check_all(lua_State *L) {
   for (size_t k = 0; k < 2; k++) {
     i = setting_index(refs[k]);
     if ((s = opt_string(L, ld, i, v, refs[k], refs[k]))) {
-      if (!has_channel(cfg, s))
+      const struct qun_channel *c = qun_config_channel(cfg, s);
+      if (!c)
         FAIL(ld, i, "%s: no channel named '%s' in channels", refs[k], s);
+      if (k && (strcmp(c->type, "webhook") != 0 || !c->secret))
+        FAIL(ld, i, "payout_channel: '%s' must be a webhook with a secret (payouts are signed)", s);
       *(k ? &cfg->payout_channel : &cfg->members_channel) = dup_or_raise(L, s);
     }
   }
@@ -455,6 +550,8 @@ void qun_config_defaults(struct qun_config *cfg) {
   cfg->grace_s = 600;
   cfg->quiet_from = cfg->quiet_to = -1;
   cfg->listen_max_body = 1 << 20;
+  cfg->rp_max_total = 20000;
+  cfg->rp_max_count = 100;
 }
 
 int qun_config_load(const char *path, struct qun_config *cfg, char *err, size_t errlen) {
@@ -500,8 +597,11 @@ void qun_config_free(struct qun_config *cfg) {
   for (int i = 0; i < cfg->nsets; i++)
     free(cfg->sets[i]);
   free(cfg->sets);
-  for (size_t i = 0; i < cfg->nchannels; i++)
-    free(cfg->channels[i].name), free(cfg->channels[i].type);
+  for (size_t i = 0; i < cfg->nchannels; i++) {
+    struct qun_channel *c = &cfg->channels[i];
+    free(c->name), free(c->type), free(c->key), free(c->token), free(c->secret), free(c->hook);
+    free(c->url), free(c->base_url), free(c->path);
+  }
   free(cfg->channels);
   for (size_t i = 0; i < cfg->ngroups; i++)
     free(cfg->groups[i].id), free(cfg->groups[i].name), free(cfg->groups[i].channel),
@@ -509,6 +609,7 @@ void qun_config_free(struct qun_config *cfg) {
   free(cfg->groups);
   free(cfg->members_channel);
   free(cfg->payout_channel);
+  free(cfg->rp_claim_url);
   free(cfg->listen_token);
   free(cfg->listen_addr);
   for (size_t i = 0; i < cfg->nsecrets; i++)
@@ -529,4 +630,18 @@ void qun_config_redact(const struct qun_config *cfg, char *buf, size_t len) {
       memcpy(p, "***", 3);
     }
   }
+}
+
+const struct qun_channel *qun_config_channel(const struct qun_config *cfg, const char *name) {
+  for (size_t i = 0; cfg && i < cfg->nchannels; i++)
+    if (strcmp(cfg->channels[i].name, name) == 0)
+      return &cfg->channels[i];
+  return NULL;
+}
+
+const struct qun_group *qun_config_group(const struct qun_config *cfg, const char *id) {
+  for (size_t i = 0; cfg && i < cfg->ngroups; i++)
+    if (strcmp(cfg->groups[i].id, id) == 0)
+      return &cfg->groups[i];
+  return NULL;
 }

@@ -9,9 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ratelimit.h"
+
+/* One channel instance. The credentials are secrets when they come from
+ * env(): the channels use them, nothing prints them. */
 struct qun_channel {
   char *name, *type;
   int line;
+  char *key;        /* wecom: the robot's key */
+  char *token;      /* dingtalk: access_token; telegram: the bot token */
+  char *secret;     /* dingtalk, feishu: signing secret; webhook: HMAC key */
+  char *hook;       /* feishu: the hook id (or its whole URL) */
+  char *url;        /* slack, webhook: where to POST */
+  char *base_url;   /* wecom, dingtalk, feishu, telegram: the platform's host (tests: a local sink) */
+  char *path;       /* file: the JSON-lines file */
+  struct qun_rate rate[QUN_RATE_RULES]; /* rate = "20/min" or { "5/s", "100/min" } */
+  int nrate;        /* 0: the platform's default */
 };
 
 struct qun_group {
@@ -31,6 +44,10 @@ struct qun_config {
   struct qun_group *groups;
   size_t ngroups;
   char *members_channel, *payout_channel;
+  int64_t rp_max_total;    /* redpacket.max_total in fen; default 20000 (200 yuan) */
+  int rp_max_count;        /* redpacket.max_count; default 100 */
+  char *rp_claim_url;      /* redpacket.claim_url, "https://…/{packet}", or NULL */
+  int quiet_drop;          /* quiet_hours_mode = "drop": drop instead of defer */
   char *listen_token;      /* listen.token: the events endpoint's bearer token */
   char *listen_addr;       /* listen.addr: "HOST:PORT", or NULL */
   int64_t listen_max_body; /* listen.max_body in bytes; default 1 MiB */
@@ -47,5 +64,10 @@ void qun_config_free(struct qun_config *cfg);
 
 /* Replaces every secret in buf with "***", in place. */
 void qun_config_redact(const struct qun_config *cfg, char *buf, size_t len);
+
+/* The channel named `name`, or NULL. */
+const struct qun_channel *qun_config_channel(const struct qun_config *cfg, const char *name);
+/* The group with this id, or NULL. */
+const struct qun_group *qun_config_group(const struct qun_config *cfg, const char *id);
 
 #endif

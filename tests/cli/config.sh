@@ -26,4 +26,10 @@ expect 1 "$D/env_unset.lua:2: env(\"QUN_TEST_NOT_SET\") is not set: export it be
 expect 1 "$D/secret_in_error.lua:2: members_channel: no channel named '***' in channels" -- check $F --config $D/secret_in_error.lua
 expect 1 "$D/loop.lua:1: instruction budget exceeded (100000000 per call): a loop that never ends?" -- check $F --config $D/loop.lua
 expect 1 "$D/missing.lua: cannot read the file (No such file or directory)" -- check $F --config $D/missing.lua
+expect 1 "$D/no_key.lua:1: channels.wx (wecom): no key (e.g. key = env(\"...\"))" -- check $F --config $D/no_key.lua
+expect 1 "$D/bad_rate.lua:3: channels.fs (feishu): cannot read the rate \"100/minute\" (expected e.g. \"20/min\", \"5/s\", \"100/h\")" -- check $F --config $D/bad_rate.lua
+expect 1 "$D/payout_not_webhook.lua:2: payout_channel: 'ding' must be a webhook with a secret (payouts are signed)" -- check $F --config $D/payout_not_webhook.lua
+expect 1 "$D/quiet_action.lua:1: quiet_hours.action is \"defer\" (send at the window's end) or \"drop\", not \"skip\"" -- check $F --config $D/quiet_action.lua
+expect 1 "$D/rp_total.lua:1: redpacket.max_total: cannot read \"200.001\" as money in yuan (e.g. \"200.00\")" -- check $F --config $D/rp_total.lua
+expect 1 "$D/bad_url.lua:1: channels.s (slack): url must start with https:// (or http:// for a local test server)" -- check $F --config $D/bad_url.lua
 finish

@@ -1,2 +1,2 @@
-channels = { hook = { type = "webhook", url = "x" } }
+channels = { hook = { type = "webhook", url = "https://ops.example/qun" } }
 members_channel = env("QUN_TEST_WECOM_KEY")

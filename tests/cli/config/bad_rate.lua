@@ -1,0 +1,3 @@
+channels = {
+  fs = { type = "feishu", hook = "abc", rate = { "5/s", "100/minute" } },
+}

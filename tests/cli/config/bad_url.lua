@@ -1,0 +1,1 @@
+channels = { s = { type = "slack", url = "hooks.slack.com/x" } }

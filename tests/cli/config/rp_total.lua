@@ -1,0 +1,1 @@
+redpacket = { max_total = "200.001" }
