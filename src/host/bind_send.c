@@ -141,7 +141,8 @@ static void send_one(lua_State *L, const char *target, const char *member, int m
   push_message(L, msg, &lk);
   char err[300];
   qun_sandbox_charge(L, 1000);
-  if (qun_run_send(qun_run_of(L), target, member, lua_tostring(L, -1), err, sizeof err) < 0) {
+  struct qun_send s = {.target = target, .member = member, .msg = lua_tostring(L, -1)};
+  if (qun_run_send(qun_run_of(L), &s, err, sizeof err) < 0) {
     lua_pushstring(L, err);
     qun_sandbox_error(L, "send: %s", lua_tostring(L, -1));
   }

@@ -18,6 +18,7 @@
 #include "core/timespec.h"
 #include "core/transcript.h"
 #include "core/tz.h"
+#include "deliver/worker.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -389,6 +390,7 @@ static void free_run(struct qun_sched *s, void *ud) {
 void qun_run_close(struct qun_run *r) {
   if (!r)
     return;
+  qun_worker_free(r->worker); /* in flight stays queued: the next start sends it */
   qun_sandbox_free(r->sb);
   qun_playbook_clear(&r->pb);
   for (size_t i = 0; i < r->ndecls; i++)

@@ -13,6 +13,7 @@
 struct qun_store;
 struct qun_run;
 struct qun_config;
+struct qun_chan_req;
 typedef struct uv_loop_s uv_loop_t;
 
 struct qun_run_opts {
@@ -32,6 +33,11 @@ struct qun_run_opts {
   void *stopped_ud;
   const struct qun_config *cfg;    /* the team config, or NULL */
   uint64_t seed;
+  /* Virtual clock: every request a channel would have made (the dry-run's
+   * recording sink); may be NULL. */
+  void (*record)(void *ud, const char *channel, const char *type, const struct qun_chan_req *req,
+                 int64_t at_ms);
+  void *record_ud;
 };
 
 /* Loads the playbook (its top level runs as one transaction), records or
@@ -82,12 +88,19 @@ int64_t qun_run_id(struct qun_run *r);
 /* Adds a transcript line to the current transaction; takes fields. */
 typedef struct json_t json_t;
 void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields);
-/* Queues one message in the outbox, in the current transaction, after
- * the host's policies (quiet hours, daily caps). target is "group:ID" or
- * "member:ID"; member is the member's id or NULL; msg is a JSON object
- * text ({"text": ...}). Returns 0, or -1 with the reason in err. */
-int qun_run_send(struct qun_run *r, const char *target, const char *member, const char *msg,
-                 char *err, size_t errlen);
+/* One message for the outbox. */
+struct qun_send {
+  const char *target;  /* "group:ID", "member:ID" or "payout:ID" (the payout channel) */
+  const char *member;  /* the member it is for, or NULL (caps count per member) */
+  const char *msg;     /* a JSON object text: {"text": ...} (deliver/channel.h) */
+  const char *key;     /* the idempotency key; NULL: from the call (run, job
+                          occurrence, sequence, target), stable across restarts */
+  int exempt;          /* not subject to quiet hours or caps (payouts) */
+};
+/* Queues a message in the current transaction after the host's policies
+ * (quiet hours defer or drop it, a member's daily cap drops it). Returns 0,
+ * or -1 with the reason in err. */
+int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t errlen);
 /* A log line from the playbook (log() or print()). */
 void qun_run_log(struct qun_run *r, const char *msg, size_t len);
 

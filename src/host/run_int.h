@@ -53,6 +53,7 @@ struct qun_run {
   int tiers;       /* the playbook defines tiers */
   int dead;        /* stopped by a memory kill */
   int delivering;  /* inside qun_run__deliver */
+  struct qun_worker *worker; /* the outbox's drain */
   int sends;       /* send() calls in the current call, for the keys */
   /* the call in progress */
   const char *job;
@@ -82,6 +83,7 @@ json_t *qun_run__time(int64_t ms);
 /* run_deliver.c */
 #define QUN_RUN_OUTBOX_WAKE (INT64_MIN / 2) /* the heap id of the outbox's timer */
 void qun_run__deliver(struct qun_run *r);  /* sends what is due; re-arms the wake */
+int qun_run__worker_open(struct qun_run *r); /* once the run is recorded */
 
 /* run_schedule.c */
 void qun_run__fire_decl(struct qun_run *r, size_t i, int64_t due_ms);

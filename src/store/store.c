@@ -67,6 +67,12 @@ static const char *const migrations[] = {
     "  created_at INTEGER, sent_at INTEGER);"
     "CREATE INDEX outbox_queue ON outbox (state, next_try);"
     "CREATE INDEX outbox_member_day ON outbox (member, day);",
+    /* 3 → 4: the delivery worker reads waiting messages by id (a partial
+     * index holds only those), counts by state, and lists the dead. */
+    "DROP INDEX outbox_queue;"
+    "CREATE INDEX outbox_waiting ON outbox (run_id, id) WHERE state IN (0, 3);"
+    "CREATE INDEX outbox_state ON outbox (run_id, state);"
+    "CREATE INDEX outbox_dead ON outbox (run_id, sent_at) WHERE state = 4;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -130,12 +136,19 @@ static const char *const sql[Q_COUNT] = {
     [Q_OUTBOX_ADD] = "INSERT INTO outbox (run_id, key, channel, target, member, msg, job, due, day, "
                      "state, next_try, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                      "?10, ?11, ?12, ?13) ON CONFLICT (key) DO NOTHING",
-    [Q_OUTBOX_DUE] = "SELECT id, channel, target, msg, job, due, key FROM outbox WHERE run_id = ?1 "
-                     "AND state IN (0, 3) AND next_try <= ?2 ORDER BY next_try, id LIMIT ?3",
-    [Q_OUTBOX_NEXT] = "SELECT min(next_try) FROM outbox WHERE run_id = ?1 AND state IN (0, 3)",
+    [Q_OUTBOX_WAITING] = "SELECT id, next_try FROM outbox WHERE run_id = ?1 AND state IN (0, 3) "
+                         "AND id > ?2 ORDER BY id LIMIT ?3",
+    [Q_OUTBOX_GET] = "SELECT id, run_id, key, channel, target, member, msg, job, due, day, state, "
+                     "attempts, next_try, reason FROM outbox WHERE id = ?1",
     [Q_OUTBOX_SET] = "UPDATE outbox SET state = ?2, sent_at = ?3, reason = ?4, "
-                     "attempts = attempts + 1 WHERE id = ?1",
+                     "attempts = attempts + ?5 WHERE id = ?1",
+    [Q_OUTBOX_WAIT] = "UPDATE outbox SET state = ?2, next_try = ?3, reason = ?4, "
+                      "attempts = attempts + ?5 WHERE id = ?1",
     [Q_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE run_id = ?1 AND state = ?2",
+    [Q_OUTBOX_RETRYING] = "SELECT count(*) FROM outbox WHERE run_id = ?1 AND state IN (0, 3) "
+                          "AND attempts > 0",
+    [Q_OUTBOX_DEAD] = "SELECT id, target, channel, reason, sent_at, attempts FROM outbox "
+                      "WHERE run_id = ?1 AND state = 4 ORDER BY sent_at DESC, id DESC LIMIT ?2",
     [Q_OUTBOX_MEMBER_DAY] = "SELECT count(*) FROM outbox WHERE member = ?1 AND day = ?2 "
                             "AND state IN (0, 1, 3)",
     [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "

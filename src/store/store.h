@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define QUN_STORE_DEFAULT_PATH "qun.db"
-#define QUN_STORE_SCHEMA 3
+#define QUN_STORE_SCHEMA 4
 
 struct qun_store;
 
@@ -135,18 +135,31 @@ struct qun_out {
   int64_t id, run_id, due, next_try;
   const char *key, *channel, *target, *member, *msg, *job, *reason;
   int32_t day;
-  int state;
+  int state, attempts;
 };
 /* Adds a message unless its key is known (then returns 0 and *created = 0). */
 int qun_store_out_add(struct qun_store *st, const struct qun_out *m, int64_t now, int *created);
-/* Messages due by `now` (queued or deferred), oldest first. */
-int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
-                      int (*cb)(void *ud, const struct qun_out *m), void *ud);
-/* The earliest next_try among waiting messages, or -1. */
-int64_t qun_store_out_next(struct qun_store *st, int64_t run);
-int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason);
-/* How many messages of the run are in a state. */
+/* Waiting messages (queued or deferred) of a run with id > after, by id:
+ * cb(ud, id, next_try); returns how many, or a negative code. */
+int qun_store_out_waiting(struct qun_store *st, int64_t run, int64_t after, int limit,
+                          int (*cb)(void *ud, int64_t id, int64_t next_try), void *ud);
+/* One message, whole (QUN_ENOENT if there is none). */
+int qun_store_out_get(struct qun_store *st, int64_t id, int (*cb)(void *ud, const struct qun_out *m),
+                      void *ud);
+/* A message's end: SENT, DROPPED or DEAD at `at`, with a reason;
+ * attempt = 1 counts the attempt that ended it. */
+int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason,
+                      int attempt);
+/* A message waits again (QUEUED after a failed attempt, DEFERRED by a
+ * policy) until next_try. */
+int qun_store_out_wait(struct qun_store *st, int64_t id, int state, int64_t next_try, const char *reason,
+                       int attempt);
+/* How many messages of the run are in a state; how many wait for a retry. */
 int64_t qun_store_out_count(struct qun_store *st, int64_t run, int state);
+int64_t qun_store_out_retrying(struct qun_store *st, int64_t run);
+/* The latest dead messages of a run, newest first. */
+int qun_store_out_dead(struct qun_store *st, int64_t run, int limit,
+                       int (*cb)(void *ud, const struct qun_out *m, int64_t at), void *ud);
 /* Messages counted against a member's day (queued, deferred or sent). */
 int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day);
 

@@ -1,5 +1,5 @@
 /* store_outbox.c — the outbox: messages written in a handler's
- * transaction and sent after its commit. */
+ * transaction and sent after its commit (deliver/worker). */
 #include "store/store_int.h"
 #include "core/err.h"
 
@@ -25,21 +25,17 @@ int qun_store_out_add(struct qun_store *st, const struct qun_out *m, int64_t now
   return rc;
 }
 
-int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
-                      int (*cb)(void *ud, const struct qun_out *m), void *ud) {
-  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_DUE);
+int qun_store_out_waiting(struct qun_store *st, int64_t run, int64_t after, int limit,
+                          int (*cb)(void *ud, int64_t id, int64_t next_try), void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_WAITING);
   if (!s)
     return QUN_EIO;
   sqlite3_bind_int64(s, 1, run);
-  sqlite3_bind_int64(s, 2, now);
+  sqlite3_bind_int64(s, 2, after);
   sqlite3_bind_int(s, 3, limit);
   int rc, out = 0, n = 0;
   while (!out && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-    struct qun_out m = {.id = sqlite3_column_int64(s, 0), .run_id = run,
-                        .channel = qun_store__col_text(s, 1), .target = qun_store__col_text(s, 2),
-                        .msg = qun_store__col_text(s, 3), .job = qun_store__col_text(s, 4),
-                        .due = sqlite3_column_int64(s, 5), .key = qun_store__col_text(s, 6)};
-    out = cb(ud, &m);
+    out = cb(ud, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
     n++;
   }
   if (!out && rc != SQLITE_DONE)
@@ -49,28 +45,52 @@ int qun_store_out_due(struct qun_store *st, int64_t run, int64_t now, int limit,
   return out < 0 ? out : n;
 }
 
-int64_t qun_store_out_next(struct qun_store *st, int64_t run) {
-  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_NEXT);
+int qun_store_out_get(struct qun_store *st, int64_t id, int (*cb)(void *ud, const struct qun_out *m),
+                      void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_GET);
   if (!s)
     return QUN_EIO;
-  sqlite3_bind_int64(s, 1, run);
-  int64_t t = -1;
-  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-    t = sqlite3_column_int64(s, 0);
+  sqlite3_bind_int64(s, 1, id);
+  int rc = sqlite3_step(s), out;
+  if (rc == SQLITE_ROW) {
+    struct qun_out m = {
+        .id = sqlite3_column_int64(s, 0), .run_id = sqlite3_column_int64(s, 1),
+        .key = qun_store__col_text(s, 2), .channel = qun_store__col_text(s, 3),
+        .target = qun_store__col_text(s, 4), .member = qun_store__col_text(s, 5),
+        .msg = qun_store__col_text(s, 6), .job = qun_store__col_text(s, 7),
+        .due = sqlite3_column_int64(s, 8), .day = sqlite3_column_int(s, 9),
+        .state = sqlite3_column_int(s, 10), .attempts = sqlite3_column_int(s, 11),
+        .next_try = sqlite3_column_int64(s, 12), .reason = qun_store__col_text(s, 13)};
+    out = cb(ud, &m);
+  } else {
+    out = rc == SQLITE_DONE ? QUN_ENOENT : qun_store__fail(st, "read a message");
+  }
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
-  return t;
+  return out;
 }
 
-int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason) {
-  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_SET);
+static int update(struct qun_store *st, enum qun_stmt q, int64_t id, int state, int64_t t,
+                  const char *reason, int attempt) {
+  sqlite3_stmt *s = qun_store__stmt(st, q);
   if (!s)
     return QUN_EIO;
   sqlite3_bind_int64(s, 1, id);
   sqlite3_bind_int(s, 2, state);
-  sqlite3_bind_int64(s, 3, at);
+  sqlite3_bind_int64(s, 3, t);
   qun_store__bind_text(s, 4, reason);
+  sqlite3_bind_int(s, 5, attempt ? 1 : 0);
   return qun_store__exec(st, s, "update the message");
+}
+
+int qun_store_out_set(struct qun_store *st, int64_t id, int state, int64_t at, const char *reason,
+                      int attempt) {
+  return update(st, Q_OUTBOX_SET, id, state, at, reason, attempt);
+}
+
+int qun_store_out_wait(struct qun_store *st, int64_t id, int state, int64_t next_try, const char *reason,
+                       int attempt) {
+  return update(st, Q_OUTBOX_WAIT, id, state, next_try, reason, attempt);
 }
 
 int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day) {
@@ -89,4 +109,34 @@ int64_t qun_store_out_count(struct qun_store *st, int64_t run, int state) {
   sqlite3_bind_int64(s, 1, run);
   sqlite3_bind_int(s, 2, state);
   return qun_store__scalar(st, s, "count messages");
+}
+
+int64_t qun_store_out_retrying(struct qun_store *st, int64_t run) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_RETRYING);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  return qun_store__scalar(st, s, "count messages");
+}
+
+int qun_store_out_dead(struct qun_store *st, int64_t run, int limit,
+                       int (*cb)(void *ud, const struct qun_out *m, int64_t at), void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_OUTBOX_DEAD);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  sqlite3_bind_int(s, 2, limit);
+  int rc, out = 0;
+  while (!out && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    struct qun_out m = {.id = sqlite3_column_int64(s, 0), .run_id = run,
+                        .target = qun_store__col_text(s, 1), .channel = qun_store__col_text(s, 2),
+                        .reason = qun_store__col_text(s, 3), .attempts = sqlite3_column_int(s, 5),
+                        .state = 4};
+    out = cb(ud, &m, sqlite3_column_int64(s, 4));
+  }
+  if (!out && rc != SQLITE_DONE)
+    out = qun_store__fail(st, "read the outbox");
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return out < 0 ? out : 0;
 }
