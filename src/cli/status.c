@@ -51,6 +51,17 @@ static int add_schedule(void *ud, const struct qun_store_schedule *sc) {
   return 0;
 }
 
+static int add_dead(void *ud, const struct qun_out *m, int64_t at) {
+  json_t *o = json_object();
+  json_object_set_new(o, "t", time_str(at));
+  json_object_set_new(o, "to", json_string(m->target));
+  json_object_set_new(o, "channel", json_string(m->channel));
+  json_object_set_new(o, "attempts", json_integer(m->attempts));
+  json_object_set_new(o, "reason", json_string(m->reason ? m->reason : ""));
+  json_array_append_new(ud, o);
+  return 0;
+}
+
 static json_t *str(const char *s) {
   return s ? json_string(s) : json_null();
 }
@@ -72,7 +83,11 @@ static int add_run(void *ud, const struct qun_run_info *r) {
       {"dropped", QUN_OUT_DROPPED}, {"dead", QUN_OUT_DEAD}};
   for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
     json_object_set_new(out, states[i].name, json_integer(qun_store_out_count(c->st, r->run_id, states[i].state)));
+  json_object_set_new(out, "retrying", json_integer(qun_store_out_retrying(c->st, r->run_id)));
   json_object_set_new(o, "messages", out);
+  json_t *dead = json_array();
+  qun_store_out_dead(c->st, r->run_id, RECENT_ERRORS, add_dead, dead);
+  json_object_set_new(o, "dead", dead);
   qun_store_schedules(c->st, r->run_id, add_schedule, sched);
   qun_store_jobs_next(c->st, r->run_id, NEXT_JOBS, add_job, next);
   json_object_set_new(o, "schedules", sched);
@@ -101,8 +116,9 @@ static void print_text(json_t *runs, const char *db) {
            (long long)json_integer_value(json_object_get(r, "pending")),
            (long long)json_integer_value(json_object_get(r, "failed")));
     json_t *m = json_object_get(r, "messages");
-    printf("  messages %lld queued, %lld deferred, %lld sent, %lld dropped, %lld dead\n",
+    printf("  messages %lld queued (%lld retrying), %lld deferred, %lld sent, %lld dropped, %lld dead\n",
            (long long)json_integer_value(json_object_get(m, "queued")),
+           (long long)json_integer_value(json_object_get(m, "retrying")),
            (long long)json_integer_value(json_object_get(m, "deferred")),
            (long long)json_integer_value(json_object_get(m, "sent")),
            (long long)json_integer_value(json_object_get(m, "dropped")),
@@ -116,6 +132,12 @@ static void print_text(json_t *runs, const char *db) {
       printf("  next     %s  %s (job %lld)\n", json_string_value(json_object_get(x, "due")),
              json_string_value(json_object_get(x, "job")),
              (long long)json_integer_value(json_object_get(x, "id")));
+    json_array_foreach(json_object_get(r, "dead"), k, x)
+      printf("  dead     %s  %s via %s after %lld attempt%s: %s\n", json_string_value(json_object_get(x, "t")),
+             json_string_value(json_object_get(x, "to")), json_string_value(json_object_get(x, "channel")),
+             (long long)json_integer_value(json_object_get(x, "attempts")),
+             json_integer_value(json_object_get(x, "attempts")) == 1 ? "" : "s",
+             json_string_value(json_object_get(x, "reason")));
     json_array_foreach(json_object_get(r, "errors"), k, x)
       printf("  error    %s  %s: %s\n", json_string_value(json_object_get(x, "t")),
              json_string_value(json_object_get(x, "job")),

@@ -10,10 +10,13 @@
 #include "core/template.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <jansson.h>
+#include <limits.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PAGE 256
 
@@ -79,51 +82,172 @@ static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const
   free(out);
 }
 
-/* The message for one target, as JSON text on the Lua stack. */
+/* A template field of a table (title, description) rendered, or absent. */
+static void render_opt(lua_State *L, int t, const char *key, struct lookup *lk, json_t *o) {
+  if (lua_getfield(L, t, key) == LUA_TSTRING)
+    render_field(L, lk, lua_tostring(L, -1), key, o);
+  else if (!lua_isnil(L, -1)) {
+    json_decref(o);
+    qun_sandbox_error(L, "send: %s is a string, not a %s", key, luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+}
+
+/* { title=, description=, url=, picture= } → a card; url and title needed. */
+static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
+  if (!lua_istable(L, t))
+    qun_sandbox_error(L, "send: %s is a table { title =, description =, url =, picture = }", what);
+  static const char *const fields[] = {"title", "description", "url", "picture", NULL};
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_pop(L, 1);
+    int ok = 0;
+    for (int i = 0; fields[i] && !ok; i++)
+      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
+    if (!ok)
+      qun_sandbox_error(L, "send: %s: unknown field '%s' (title, description, url, picture)", what,
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+  }
+  json_t *o = json_object();
+  render_opt(L, t, "title", lk, o);
+  render_opt(L, t, "description", lk, o);
+  static const char *const urls[] = {"url", "picture"};
+  for (int i = 0; i < 2; i++) {
+    int ty = lua_getfield(L, t, urls[i]);
+    const char *u = ty == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
+      json_decref(o);
+      qun_sandbox_error(L, "send: %s.%s must be a URL (https://...), not \"%s\"", what, urls[i], u);
+    }
+    if (ty != LUA_TNIL && !u) {
+      json_decref(o);
+      qun_sandbox_error(L, "send: %s.%s is a string", what, urls[i]);
+    }
+    if (u)
+      json_object_set_new(o, urls[i], json_string(u));
+    lua_pop(L, 1);
+  }
+  if (!json_object_get(o, "title") || !json_object_get(o, "url")) {
+    json_decref(o);
+    qun_sandbox_error(L, "send: %s needs a title and a url", what);
+  }
+  return o;
+}
+
+/* image = "https://…" or a file next to the playbook ("poster.png"). */
+static json_t *image(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TSTRING)
+    qun_sandbox_error(L, "send: image is a URL or a file next to the playbook (\"poster.png\")");
+  const char *v = lua_tostring(L, idx);
+  if (strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0)
+    return json_pack("{s:s}", "url", v);
+  int bad = !*v || v[0] == '/' || strstr(v, "..") != NULL;
+  for (const char *p = v; *p && !bad; p++)
+    bad = !(isalnum((unsigned char)*p) || strchr("._-/", *p) || (unsigned char)*p >= 0x80);
+  if (bad)
+    qun_sandbox_error(L, "send: image \"%s\": a file next to the playbook is a plain relative name "
+                         "(no \"..\", not absolute)", v);
+  char rel[4096 + 256], abs[PATH_MAX];
+  snprintf(rel, sizeof rel, "%s%s", qun_sandbox_of(L)->dir, v);
+  if (!realpath(rel, abs) || access(abs, R_OK) != 0)
+    qun_sandbox_error(L, "send: image \"%s\": no such file next to the playbook", v);
+  return json_pack("{s:s}", "path", abs);
+}
+
+/* mention = "all" or a list of members (ids or member objects). */
+static json_t *mention(lua_State *L, int idx) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    if (strcmp(lua_tostring(L, idx), "all") != 0)
+      qun_sandbox_error(L, "send: mention is \"all\" or a list of members, not \"%s\"", lua_tostring(L, idx));
+    return json_string("all");
+  }
+  if (!lua_istable(L, idx))
+    qun_sandbox_error(L, "send: mention is \"all\" or a list of members");
+  json_t *a = json_array();
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    const char *id = qun_bind_check_member(L, lua_gettop(L), "send: mention");
+    json_array_append_new(a, json_string(id));
+    lua_pop(L, 1);
+  }
+  return a;
+}
+
+/* The message for one target, as JSON text on the Lua stack: exactly one
+ * content field (text, markdown, image, link, news), and a mention with
+ * text or markdown. */
 static void push_message(lua_State *L, int msg, struct lookup *lk) {
   json_t *o = json_object();
   if (lua_type(L, msg) == LUA_TSTRING) {
     render_field(L, lk, lua_tostring(L, msg), "text", o);
   } else {
     static const char *const fields[] = {"text", "markdown", "image", "link", "news", "mention", NULL};
+    const char *kinds[5];
+    int nkinds = 0;
     lua_pushnil(L);
     while (lua_next(L, msg)) {
       lua_pop(L, 1);
-      int ok = 0;
-      for (int i = 0; fields[i] && !ok; i++)
-        ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
-      if (!ok) {
+      int ok = -1;
+      for (int i = 0; fields[i] && ok < 0; i++)
+        if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0)
+          ok = i;
+      if (ok < 0) {
         json_decref(o);
         return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, "
                                           "image, link, news, mention)",
                                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
       }
     }
-    for (int i = 0; i < 2; i++) {
-      const char *key = i ? "markdown" : "text";
-      if (lua_getfield(L, msg, key) == LUA_TSTRING)
-        render_field(L, lk, lua_tostring(L, -1), key, o);
+    for (int i = 0; i < 5; i++) { /* the kinds present, in the order of fields[] */
+      if (lua_getfield(L, msg, fields[i]) != LUA_TNIL)
+        kinds[nkinds++] = fields[i];
       lua_pop(L, 1);
     }
-    static const char *const data[] = {"image", "link", "news", "mention"};
-    for (int i = 0; i < 4; i++) {
-      if (lua_getfield(L, msg, data[i]) != LUA_TNIL) {
-        char err[256];
-        json_t *v = qun_lua_tojson(L, -1, data[i], err, sizeof err);
-        if (!v) {
-          json_decref(o);
-          lua_pushstring(L, err);
-          qun_sandbox_error(L, "send: %s", lua_tostring(L, -1));
-        }
-        json_object_set_new(o, data[i], v);
-      }
-      lua_pop(L, 1);
-    }
-    if (!json_object_get(o, "text") && !json_object_get(o, "markdown") && !json_object_get(o, "image") &&
-        !json_object_get(o, "link") && !json_object_get(o, "news")) {
+    if (nkinds != 1) {
       json_decref(o);
-      qun_sandbox_error(L, "send: the message is empty (give text, markdown, image, link or news)");
+      if (nkinds == 0)
+        qun_sandbox_error(L, "send: the message is empty (give text, markdown, image, link or news)");
+      qun_sandbox_error(L, "send: a message is one of text, markdown, image, link or news (this one has "
+                           "%s and %s): send twice for two", kinds[0], kinds[1]);
     }
+    const char *kind = kinds[0];
+    lua_getfield(L, msg, kind);
+    int v = lua_gettop(L);
+    if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0) {
+      if (lua_type(L, v) != LUA_TSTRING) {
+        json_decref(o);
+        qun_sandbox_error(L, "send: %s is a string", kind);
+      }
+      render_field(L, lk, lua_tostring(L, v), kind, o);
+    } else if (strcmp(kind, "image") == 0) {
+      json_object_set_new(o, "image", image(L, v));
+    } else if (strcmp(kind, "link") == 0) {
+      json_object_set_new(o, "link", card(L, v, lk, "link"));
+    } else { /* news: a list of 1–8 cards */
+      if (!lua_istable(L, v) || lua_rawlen(L, v) < 1 || lua_rawlen(L, v) > 8) {
+        json_decref(o);
+        qun_sandbox_error(L, "send: news is a list of 1 to 8 cards { title =, url =, ... }");
+      }
+      json_t *a = json_array();
+      json_object_set_new(o, "news", a);
+      for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, v); i++) {
+        lua_rawgeti(L, v, i);
+        char what[32];
+        snprintf(what, sizeof what, "news[%lld]", (long long)i);
+        json_array_append_new(a, card(L, lua_gettop(L), lk, what));
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, msg, "mention") != LUA_TNIL) {
+      if (strcmp(kind, "text") != 0 && strcmp(kind, "markdown") != 0) {
+        json_decref(o);
+        qun_sandbox_error(L, "send: mention goes with text or markdown, not with %s", kind);
+      }
+      json_object_set_new(o, "mention", mention(L, lua_gettop(L)));
+    }
+    lua_pop(L, 1);
   }
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(o);

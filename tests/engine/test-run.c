@@ -317,6 +317,42 @@ static void test_author_errors(void **state) {
                                  "strings, numbers, booleans and tables of them can be stored");
 }
 
+/* Message kinds: links and news cards (titles are templates), images (a
+ * file next to the playbook becomes its absolute path), mentions; and the
+ * mistakes an author makes, each an error naming the line. */
+static void test_send_kinds(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  qun_store_member_upsert(st, "m2", "李四", -1, NULL, 0);
+  struct qun_run *r = open_run(st, "send_kinds.lua", "2026-11-23 08:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-23 10:00"));
+  char dirpath[4096], want[16384];
+  assert_non_null(realpath(pb(""), dirpath));
+  const char *p = pb("send_kinds.lua");
+  snprintf(want, sizeof want,
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"link\":{\"title\":\"我们的新品\",\"description\":\"限时\",\"url\":\"https://shop.example/p/1\"}},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"news\":[{\"title\":\"A\",\"url\":\"https://a.example/\"},{\"title\":\"B\",\"url\":\"https://b.example/\",\"picture\":\"https://b.example/b.png\"}]},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"image\":{\"path\":\"%s/poster.png\"}},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"image\":{\"url\":\"https://cdn.example/x.jpg\"}},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"text\":\"大家好\",\"mention\":\"all\"},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"markdown\":\"**hi**\",\"mention\":[\"m1\",\"m2\"]},\"job\":\"good\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n"
+      "{\"t\":\"2026-11-23T09:01:00+08:00\",\"ev\":\"error\",\"job\":\"two\",\"message\":\"%s:10: send: a message is one of text, markdown, image, link or news (this one has text and image): send twice for two\"}\n"
+      "{\"t\":\"2026-11-23T09:02:00+08:00\",\"ev\":\"error\",\"job\":\"nofile\",\"message\":\"%s:11: send: image \\\"missing.png\\\": no such file next to the playbook\"}\n"
+      "{\"t\":\"2026-11-23T09:03:00+08:00\",\"ev\":\"error\",\"job\":\"escape\",\"message\":\"%s:12: send: image \\\"../secret.png\\\": a file next to the playbook is a plain relative name (no \\\"..\\\", not absolute)\"}\n"
+      "{\"t\":\"2026-11-23T09:04:00+08:00\",\"ev\":\"error\",\"job\":\"nourl\",\"message\":\"%s:13: send: link needs a title and a url\"}\n"
+      "{\"t\":\"2026-11-23T09:05:00+08:00\",\"ev\":\"error\",\"job\":\"badurl\",\"message\":\"%s:14: send: link.url must be a URL (https://...), not \\\"shop\\\"\"}\n"
+      "{\"t\":\"2026-11-23T09:06:00+08:00\",\"ev\":\"error\",\"job\":\"mention\",\"message\":\"%s:15: send: mention goes with text or markdown, not with image\"}\n"
+      "{\"t\":\"2026-11-23T09:07:00+08:00\",\"ev\":\"error\",\"job\":\"news9\",\"message\":\"%s:19: send: news is a list of 1 to 8 cards { title =, url =, ... }\"}\n"
+      "{\"t\":\"2026-11-23T09:08:00+08:00\",\"ev\":\"error\",\"job\":\"who\",\"message\":\"%s:21: send: mention is \\\"all\\\" or a list of members, not \\\"everyone\\\"\"}\n",
+      dirpath, p, p, p, p, p, p, p, p);
+  assert_string_equal(read_lines(0), want);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_daily_week, setup, teardown),
@@ -326,6 +362,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tiers_from_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

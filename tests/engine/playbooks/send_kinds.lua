@@ -1,0 +1,21 @@
+playbook { name = "kinds", version = "1.0.0" }
+schedule.at("2026-11-23 09:00", "good", function()
+  send("g1", { link = { title = "{who}的新品", description = "限时", url = "https://shop.example/p/1" } }, { who = "我们" })
+  send("g1", { news = { { title = "A", url = "https://a.example/" }, { title = "B", url = "https://b.example/", picture = "https://b.example/b.png" } } })
+  send("g1", { image = "poster.png" })
+  send("g1", { image = "https://cdn.example/x.jpg" })
+  send("g1", { text = "大家好", mention = "all" })
+  send("g1", { markdown = "**hi**", mention = { "m1", member("m2") } })
+end)
+schedule.at("2026-11-23 09:01", "two", function() send("g1", { text = "a", image = "poster.png" }) end)
+schedule.at("2026-11-23 09:02", "nofile", function() send("g1", { image = "missing.png" }) end)
+schedule.at("2026-11-23 09:03", "escape", function() send("g1", { image = "../secret.png" }) end)
+schedule.at("2026-11-23 09:04", "nourl", function() send("g1", { link = { title = "x" } }) end)
+schedule.at("2026-11-23 09:05", "badurl", function() send("g1", { link = { title = "x", url = "shop" } }) end)
+schedule.at("2026-11-23 09:06", "mention", function() send("g1", { image = "poster.png", mention = "all" }) end)
+schedule.at("2026-11-23 09:07", "news9", function()
+  local n = {}
+  for i = 1, 9 do n[i] = { title = "t", url = "https://x.example/" } end
+  send("g1", { news = n })
+end)
+schedule.at("2026-11-23 09:08", "who", function() send("g1", { text = "hi", mention = "everyone" }) end)
