@@ -75,8 +75,9 @@ void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields) {
   free(line);
 }
 
-static int flush_row(void *ud, const char *line) {
+static int flush_row(void *ud, int64_t id, const char *line) {
   struct qun_run *r = ud;
+  r->tlast = id;
   if (r->tfile) {
     fputs(line, r->tfile);
     fputc('\n', r->tfile);
@@ -89,7 +90,7 @@ static int flush_row(void *ud, const char *line) {
 void qun_run__flush(struct qun_run *r) {
   if (!r->tfile)
     return;
-  qun_store_transcript_since(r->st, r->run_id, r->tlines, flush_row, r);
+  qun_store_transcript_since(r->st, r->run_id, r->tlines, r->tlast, flush_row, r);
   fflush(r->tfile);
 }
 
@@ -118,6 +119,7 @@ static int open_transcript(struct qun_run *r, char *err, size_t errlen) {
   fseek(f, 0, SEEK_END);
   r->tfile = f;
   r->tlines = lines;
+  r->tlast = -1; /* found by counting once, then by id */
   return 0;
 }
 

@@ -62,6 +62,7 @@ struct qun_run {
   /* transcript file */
   FILE *tfile;
   int64_t tlines; /* lines of this run already in the file */
+  int64_t tlast;  /* the last transcript row in the file, or -1 (not known yet) */
 };
 
 static inline int64_t qun_run__floor_s(int64_t ms) {

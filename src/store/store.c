@@ -167,8 +167,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_LOG_LAST] = "SELECT t, job, level, message FROM (SELECT * FROM runlog WHERE run_id = ?1 "
                    "AND (?2 IS NULL OR level = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
     [Q_TRANSCRIPT_ADD] = "INSERT INTO transcript (run_id, line) VALUES (?1, ?2)",
-    [Q_TRANSCRIPT_SINCE] = "SELECT line FROM transcript WHERE run_id = ?1 ORDER BY id "
+    [Q_TRANSCRIPT_SINCE] = "SELECT id, line FROM transcript WHERE run_id = ?1 ORDER BY id "
                            "LIMIT -1 OFFSET ?2",
+    [Q_TRANSCRIPT_AFTER] = "SELECT id, line FROM transcript WHERE run_id = ?1 AND id > ?2 ORDER BY id",
 };
 
 const char *qun_store_errmsg(const struct qun_store *st) {

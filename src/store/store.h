@@ -173,8 +173,9 @@ struct qun_store_log {
 int qun_store_log_last(struct qun_store *st, int64_t run, const char *level, int limit,
                        int (*cb)(void *ud, const struct qun_store_log *l), void *ud);
 int qun_store_transcript_add(struct qun_store *st, int64_t run, const char *line);
-/* Lines of the run after the first `skip`, in order. */
-int qun_store_transcript_since(struct qun_store *st, int64_t run, int64_t skip,
-                               int (*cb)(void *ud, const char *line), void *ud);
+/* Lines of the run in order: those after row after_id, or (after_id < 0)
+ * all but the first `skip` (a file that has them already). */
+int qun_store_transcript_since(struct qun_store *st, int64_t run, int64_t skip, int64_t after_id,
+                               int (*cb)(void *ud, int64_t id, const char *line), void *ud);
 
 #endif

@@ -109,16 +109,16 @@ int qun_store_transcript_add(struct qun_store *st, int64_t run, const char *line
   return qun_store__exec(st, s, "write the transcript");
 }
 
-int qun_store_transcript_since(struct qun_store *st, int64_t run, int64_t skip,
-                               int (*cb)(void *ud, const char *line), void *ud) {
-  sqlite3_stmt *s = qun_store__stmt(st, Q_TRANSCRIPT_SINCE);
+int qun_store_transcript_since(struct qun_store *st, int64_t run, int64_t skip, int64_t after_id,
+                               int (*cb)(void *ud, int64_t id, const char *line), void *ud) {
+  sqlite3_stmt *s = qun_store__stmt(st, after_id >= 0 ? Q_TRANSCRIPT_AFTER : Q_TRANSCRIPT_SINCE);
   if (!s)
     return QUN_EIO;
   sqlite3_bind_int64(s, 1, run);
-  sqlite3_bind_int64(s, 2, skip);
+  sqlite3_bind_int64(s, 2, after_id >= 0 ? after_id : skip);
   int rc, out = 0;
   while (!out && (rc = sqlite3_step(s)) == SQLITE_ROW)
-    out = cb(ud, qun_store__col_text(s, 0));
+    out = cb(ud, sqlite3_column_int64(s, 0), qun_store__col_text(s, 1));
   if (!out && rc != SQLITE_DONE)
     out = qun_store__fail(st, "read the transcript");
   sqlite3_reset(s);
