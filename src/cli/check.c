@@ -37,6 +37,10 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
     rc = qun_cli_fail("%s", err);
   } else {
     const struct qun_playbook *pb = qun_run_playbook(run);
+    const char *const *warns;
+    size_t nw = qun_run_warnings(run, &warns);
+    for (size_t i = 0; i < nw; i++)
+      printf("%s\n", warns[i]);
     printf("%s: ok (%s %s, %zu param%s)\n", pb->path, pb->name, pb->version, pb->nparams,
            pb->nparams == 1 ? "" : "s");
   }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <lauxlib.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,43 @@ int64_t qun_run_id(struct qun_run *r) {
 
 const struct qun_playbook *qun_run_playbook(const struct qun_run *r) {
   return &r->pb;
+}
+
+/* ---- warnings ---- */
+
+void qun_run_warn(struct qun_run *r, lua_State *L, const char *fmt, ...) {
+  char msg[600], line[800];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lua_Debug ar;
+  int at = 0;
+  for (int level = 1; L && lua_getstack(L, level, &ar); level++)
+    if (lua_getinfo(L, "l", &ar) && ar.currentline > 0) {
+      at = ar.currentline;
+      break;
+    }
+  if (at)
+    snprintf(line, sizeof line, "%s:%d: warning: %s", r->pb.path ? r->pb.path : r->o.path, at, msg);
+  else
+    snprintf(line, sizeof line, "%s: warning: %s", r->pb.path ? r->pb.path : r->o.path, msg);
+  for (size_t i = 0; i < r->nwarns; i++)
+    if (strcmp(r->warns[i], line) == 0)
+      return;
+  char **w = realloc(r->warns, (r->nwarns + 1) * sizeof *w);
+  if (!w || !(w[r->nwarns] = strdup(line))) {
+    if (w)
+      r->warns = w;
+    return;
+  }
+  r->warns = w;
+  r->nwarns++;
+}
+
+size_t qun_run_warnings(const struct qun_run *r, const char *const **out) {
+  *out = (const char *const *)r->warns;
+  return r->nwarns;
 }
 
 /* ---- transcript ---- */
@@ -402,6 +440,9 @@ void qun_run_close(struct qun_run *r) {
     free(r->ons[i].type);
   free(r->ons);
   free(r->fx);
+  for (size_t i = 0; i < r->nwarns; i++)
+    free(r->warns[i]);
+  free(r->warns);
   if (r->tfile)
     fclose(r->tfile);
   qun_sched_close(r->sched, free_run, r);

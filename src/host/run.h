@@ -67,6 +67,13 @@ void qun_run_close(struct qun_run *r);
 struct qun_run *qun_run_of(lua_State *L);
 int qun_run_loading(const struct qun_run *r);  /* top level still running */
 void qun_run_set_tiers(struct qun_run *r);     /* tier.define was called */
+/* A warning about the playbook (a countdown offset past its deadline, a
+ * text too long for its channel): "file:line: warning: ...", kept for
+ * qun check and the dry-run's report; line 0 = the current Lua line. Each
+ * distinct warning is kept once. */
+void qun_run_warn(struct qun_run *r, lua_State *L, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The warnings so far, in order. */
+size_t qun_run_warnings(const struct qun_run *r, const char *const **out);
 
 struct qun_spec;
 /* Declares a named schedule (top level only): a recurring spec, or (spec

@@ -54,6 +54,8 @@ struct qun_run {
   int dead;        /* stopped by a memory kill */
   int delivering;  /* inside qun_run__deliver */
   struct qun_worker *worker; /* the outbox's drain */
+  char **warns;    /* qun_run_warn */
+  size_t nwarns;
   int sends;       /* send() calls in the current call, for the keys */
   /* the call in progress */
   const char *job;
