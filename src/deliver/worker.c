@@ -171,6 +171,8 @@ static int64_t apply(struct qun_worker *w, struct done *d, int64_t now) {
     json_object_set_new(f, "channel", json_string(d->channel));
     json_object_set_new(f, "to", json_string(d->target));
     json_t *msg = json_loads(d->msg, 0, NULL);
+    if (msg && w->o.sent)
+      w->o.sent(w->o.ud, d->target, d->member, msg, now);
     json_object_set_new(f, "msg", msg ? msg : json_object());
     json_object_set_new(f, "job", json_string(d->job));
     json_object_set_new(f, "due", qun_transcript_time(d->due));

@@ -40,6 +40,8 @@ struct qun_worker_opts {
   /* Dry-run: each request as it would have gone out (may be NULL). */
   void (*record)(void *ud, const char *channel, const char *type, const struct qun_chan_req *req,
                  int64_t at_ms);
+  /* A message went out: called inside the transaction that records it. */
+  void (*sent)(void *ud, const char *target, const char *member, json_t *msg, int64_t at_ms);
   int64_t (*now)(void *ud);     /* the run's clock, ms */
   uint64_t (*rand64)(void *ud); /* jitter; NULL: a fixed sequence */
   /* A transcript line, inside the worker's transaction (takes fields). */

@@ -74,7 +74,6 @@ static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const
   int rc = qun_template_render(tpl, look, lk, &out, err, sizeof err);
   lua_settop(L, top);
   if (rc < 0) {
-    json_decref(o);
     lua_pushstring(L, err);
     qun_sandbox_error(L, "send: %s in the message template (\"%s\")", lua_tostring(L, -1), key);
   }
@@ -86,10 +85,8 @@ static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const
 static void render_opt(lua_State *L, int t, const char *key, struct lookup *lk, json_t *o) {
   if (lua_getfield(L, t, key) == LUA_TSTRING)
     render_field(L, lk, lua_tostring(L, -1), key, o);
-  else if (!lua_isnil(L, -1)) {
-    json_decref(o);
+  else if (!lua_isnil(L, -1))
     qun_sandbox_error(L, "send: %s is a string, not a %s", key, luaL_typename(L, -1));
-  }
   lua_pop(L, 1);
 }
 
@@ -108,29 +105,26 @@ static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
       qun_sandbox_error(L, "send: %s: unknown field '%s' (title, description, url, picture)", what,
                         lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
   }
-  json_t *o = json_object();
+  json_t *o = qun_lua_jsonbox(L, json_object()); /* nothing leaks if a field raises */
+  int box = lua_gettop(L);
   render_opt(L, t, "title", lk, o);
   render_opt(L, t, "description", lk, o);
   static const char *const urls[] = {"url", "picture"};
   for (int i = 0; i < 2; i++) {
     int ty = lua_getfield(L, t, urls[i]);
     const char *u = ty == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
-      json_decref(o);
+    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
       qun_sandbox_error(L, "send: %s.%s must be a URL (https://...), not \"%s\"", what, urls[i], u);
-    }
-    if (ty != LUA_TNIL && !u) {
-      json_decref(o);
+    if (ty != LUA_TNIL && !u)
       qun_sandbox_error(L, "send: %s.%s is a string", what, urls[i]);
-    }
     if (u)
       json_object_set_new(o, urls[i], json_string(u));
     lua_pop(L, 1);
   }
-  if (!json_object_get(o, "title") || !json_object_get(o, "url")) {
-    json_decref(o);
+  if (!json_object_get(o, "title") || !json_object_get(o, "url"))
     qun_sandbox_error(L, "send: %s needs a title and a url", what);
-  }
+  qun_lua_jsonbox_take(L, box);
+  lua_remove(L, box);
   return o;
 }
 
@@ -163,7 +157,8 @@ static json_t *mention(lua_State *L, int idx) {
   }
   if (!lua_istable(L, idx))
     qun_sandbox_error(L, "send: mention is \"all\" or a list of members");
-  json_t *a = json_array();
+  json_t *a = qun_lua_jsonbox(L, json_array());
+  int box = lua_gettop(L);
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, i);
@@ -171,6 +166,8 @@ static json_t *mention(lua_State *L, int idx) {
     json_array_append_new(a, json_string(id));
     lua_pop(L, 1);
   }
+  qun_lua_jsonbox_take(L, box);
+  lua_remove(L, box);
   return a;
 }
 
@@ -178,7 +175,8 @@ static json_t *mention(lua_State *L, int idx) {
  * content field (text, markdown, image, link, news), and a mention with
  * text or markdown. */
 static void push_message(lua_State *L, int msg, struct lookup *lk) {
-  json_t *o = json_object();
+  json_t *o = qun_lua_jsonbox(L, json_object()); /* freed by Lua if anything raises */
+  int box = lua_gettop(L);
   if (lua_type(L, msg) == LUA_TSTRING) {
     render_field(L, lk, lua_tostring(L, msg), "text", o);
   } else {
@@ -193,7 +191,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
         if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0)
           ok = i;
       if (ok < 0) {
-        json_decref(o);
         return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, "
                                           "image, link, news, mention)",
                                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
@@ -205,7 +202,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
       lua_pop(L, 1);
     }
     if (nkinds != 1) {
-      json_decref(o);
       if (nkinds == 0)
         qun_sandbox_error(L, "send: the message is empty (give text, markdown, image, link or news)");
       qun_sandbox_error(L, "send: a message is one of text, markdown, image, link or news (this one has "
@@ -216,7 +212,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     int v = lua_gettop(L);
     if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0) {
       if (lua_type(L, v) != LUA_TSTRING) {
-        json_decref(o);
         qun_sandbox_error(L, "send: %s is a string", kind);
       }
       render_field(L, lk, lua_tostring(L, v), kind, o);
@@ -226,7 +221,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
       json_object_set_new(o, "link", card(L, v, lk, "link"));
     } else { /* news: a list of 1–8 cards */
       if (!lua_istable(L, v) || lua_rawlen(L, v) < 1 || lua_rawlen(L, v) > 8) {
-        json_decref(o);
         qun_sandbox_error(L, "send: news is a list of 1 to 8 cards { title =, url =, ... }");
       }
       json_t *a = json_array();
@@ -242,7 +236,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     lua_pop(L, 1);
     if (lua_getfield(L, msg, "mention") != LUA_TNIL) {
       if (strcmp(kind, "text") != 0 && strcmp(kind, "markdown") != 0) {
-        json_decref(o);
         qun_sandbox_error(L, "send: mention goes with text or markdown, not with %s", kind);
       }
       json_object_set_new(o, "mention", mention(L, lua_gettop(L)));
@@ -250,7 +243,8 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     lua_pop(L, 1);
   }
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(o);
+  json_decref(qun_lua_jsonbox_take(L, box));
+  lua_pop(L, 1); /* the box */
   lua_pushstring(L, s ? s : "{}");
   free(s);
 }

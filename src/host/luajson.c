@@ -174,19 +174,32 @@ static int json_box_gc(lua_State *L) {
   return 0;
 }
 
-void qun_lua_pushjson_text(lua_State *L, const char *text, size_t len) {
+json_t *qun_lua_jsonbox(lua_State *L, json_t *j) {
   json_t **box = lua_newuserdatauv(L, sizeof *box, 0);
   *box = NULL;
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, json_box_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
-  *box = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-  if (*box)
-    qun_lua_pushjson(L, *box);
+  *box = j;
+  return j;
+}
+
+json_t *qun_lua_jsonbox_take(lua_State *L, int idx) {
+  json_t **box = lua_touserdata(L, idx);
+  json_t *j = *box;
+  *box = NULL;
+  return j;
+}
+
+void qun_lua_pushjson_text(lua_State *L, const char *text, size_t len) {
+  json_t *j = qun_lua_jsonbox(L, NULL);
+  json_t **box = lua_touserdata(L, -1);
+  *box = j = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+  if (j)
+    qun_lua_pushjson(L, j);
   else
     lua_pushnil(L);
-  json_decref(*box);
-  *box = NULL;
+  json_decref(qun_lua_jsonbox_take(L, -2));
   lua_remove(L, -2);
 }

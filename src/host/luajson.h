@@ -23,4 +23,10 @@ void qun_lua_pushjson(lua_State *L, const json_t *j);
  * pushing raises. */
 void qun_lua_pushjson_text(lua_State *L, const char *text, size_t len);
 
+/* Pushes a userdata that owns j (freed by __gc if a Lua error unwinds
+ * past it) and returns j: build JSON in C while Lua may raise. */
+json_t *qun_lua_jsonbox(lua_State *L, json_t *j);
+/* Takes j back from the box at idx (the box then owns nothing). */
+json_t *qun_lua_jsonbox_take(lua_State *L, int idx);
+
 #endif

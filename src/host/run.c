@@ -285,11 +285,19 @@ static void on_fire(void *ud, struct qun_sched *s, const struct qun_jobheap_item
     return;
   if (it->id == QUN_RUN_OUTBOX_WAKE)
     qun_run__deliver(r);
+  else if (it->id == QUN_RUN_OWNER_WAKE)
+    r->o.wake ? r->o.wake(r->o.owner, it->due) : (void)0;
   else if (it->id < 0)
     qun_run__fire_decl(r, (size_t)(-it->id - 1), it->due);
   else
     qun_run__fire_job(r, it->id, it->due);
   qun_run__check_dead(r);
+}
+
+void qun_run_wake(struct qun_run *r, int64_t due_ms) {
+  qun_sched_cancel(r->sched, QUN_RUN_OWNER_WAKE);
+  int64_t now = qun_run_now(r);
+  qun_sched_add(r->sched, due_ms > now ? due_ms : now, QUN_RUN_OWNER_WAKE);
 }
 
 int qun_run_until(struct qun_run *r, int64_t until_ms) {

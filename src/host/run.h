@@ -14,6 +14,7 @@ struct qun_store;
 struct qun_run;
 struct qun_config;
 struct qun_chan_req;
+typedef struct json_t json_t;
 typedef struct uv_loop_s uv_loop_t;
 
 struct qun_run_opts {
@@ -33,11 +34,15 @@ struct qun_run_opts {
   void *stopped_ud;
   const struct qun_config *cfg;    /* the team config, or NULL */
   uint64_t seed;
-  /* Virtual clock: every request a channel would have made (the dry-run's
-   * recording sink); may be NULL. */
-  void (*record)(void *ud, const char *channel, const char *type, const struct qun_chan_req *req,
+  /* For the run's owner (the dry-run), each may be NULL; called with owner.
+   * record: every request a channel would have made (virtual clock: the
+   * recording sink). sent: a message went out (its outcome committed).
+   * wake: the owner's own timer (qun_run_wake) is due. */
+  void (*record)(void *owner, const char *channel, const char *type, const struct qun_chan_req *req,
                  int64_t at_ms);
-  void *record_ud;
+  void (*sent)(void *owner, const char *target, const char *member, json_t *msg, int64_t at_ms);
+  void (*wake)(void *owner, int64_t now_ms);
+  void *owner;
 };
 
 /* Loads the playbook (its top level runs as one transaction), records or
@@ -58,6 +63,9 @@ int qun_run_dispatch_in_tx(struct qun_run *r);
 void qun_run_after_commit(struct qun_run *r, int committed);
 
 int64_t qun_run_now(const struct qun_run *r);
+/* Sets the owner's one timer (opts.wake) to due_ms (now if earlier),
+ * replacing the previous one; it fires in order with the run's jobs. */
+void qun_run_wake(struct qun_run *r, int64_t due_ms);
 int qun_run_dead(const struct qun_run *r);
 const struct qun_playbook *qun_run_playbook(const struct qun_run *r);
 void qun_run_close(struct qun_run *r);
@@ -93,7 +101,6 @@ int qun_run_on(struct qun_run *r, const char *type, int fnref);
 struct qun_store *qun_run_store(struct qun_run *r);
 int64_t qun_run_id(struct qun_run *r);
 /* Adds a transcript line to the current transaction; takes fields. */
-typedef struct json_t json_t;
 void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields);
 /* One message for the outbox. */
 struct qun_send {

@@ -104,7 +104,13 @@ static void w_record(void *ud, const char *channel, const char *type, const stru
                      int64_t at) {
   struct qun_run *r = ud;
   if (r->o.record)
-    r->o.record(r->o.record_ud, channel, type, req, at);
+    r->o.record(r->o.owner, channel, type, req, at);
+}
+
+static void w_sent(void *ud, const char *target, const char *member, json_t *msg, int64_t at) {
+  struct qun_run *r = ud;
+  if (r->o.sent)
+    r->o.sent(r->o.owner, target, member, msg, at);
 }
 
 /* One wake in the scheduler for the earliest waiting message. */
@@ -126,7 +132,7 @@ int qun_run__worker_open(struct qun_run *r) {
   if (r->worker)
     return 0;
   struct qun_worker_opts o = {.store = r->st, .run_id = r->run_id, .cfg = r->o.cfg, .loop = r->o.loop,
-                              .echo = r->o.echo_bare ? NULL : r->o.echo, .record = w_record,
+                              .echo = r->o.echo_bare ? NULL : r->o.echo, .record = w_record, .sent = w_sent,
                               .now = w_now, .emit = w_emit, .committed = w_committed, .ud = r};
   return (r->worker = qun_worker_new(&o)) ? 0 : -1;
 }

@@ -85,6 +85,7 @@ json_t *qun_run__time(int64_t ms);
 
 /* run_deliver.c */
 #define QUN_RUN_OUTBOX_WAKE (INT64_MIN / 2) /* the heap id of the outbox's timer */
+#define QUN_RUN_OWNER_WAKE (INT64_MIN / 2 + 1) /* the heap id of the owner's timer */
 void qun_run__deliver(struct qun_run *r);  /* sends what is due; re-arms the wake */
 int qun_run__worker_open(struct qun_run *r); /* once the run is recorded */
 

@@ -1,0 +1,259 @@
+/* sim.c — `qun sim FILE [--config F] [--set k=v]... [--audience N |
+ * --members CSV] [--start TIME] [--days D] [--seed S] [--runs N]
+ * [--model FILE.lua] [--vs OTHER.lua | --variant k=v]... [--out DIR]`:
+ * the dry-run. Writes DIR/transcript.jsonl, DIR/requests.jsonl,
+ * DIR/summary.json and DIR/report.html and prints the key numbers. */
+#include "cli/cli.h"
+#include "cli/team.h"
+#include "core/timespec.h"
+#include "core/tz.h"
+#include "host/config.h"
+#include "sim/report.h"
+#include "sim/sim.h"
+#include "sim/summary.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_RUNS 1000
+#define DEFAULT_AUDIENCE 500
+
+struct variant {
+  const char *label;
+  const char *file;
+  const char *sets[2 * QUN_CLI_MAX_SETS + 8];
+  int nsets;
+  json_t *summary, *timeline;
+};
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || end == s || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int write_json(const char *path, const json_t *j) {
+  if (json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+    return -1;
+  FILE *f = fopen(path, "a"); /* end the file with a newline */
+  return f && fputc('\n', f) != EOF && fclose(f) == 0 ? 0 : -1;
+}
+
+static json_int_t get_int(const json_t *o, const char *path) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", path);
+  const json_t *v = o;
+  for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+    v = json_object_get(v, k);
+  return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* The key numbers, for the terminal. */
+static void print_summary(const char *label, const json_t *s) {
+  const json_t *pb = json_object_get(s, "playbook");
+  printf("%s%s %s: %lld sends, %lld events, %lld buyers, %lld errors\n", label ? label : "",
+         json_string_value(json_object_get(pb, "name")) ? json_string_value(json_object_get(pb, "name")) : "?",
+         json_string_value(json_object_get(pb, "version")) ? json_string_value(json_object_get(pb, "version")) : "",
+         (long long)get_int(s, "sends.total"), (long long)get_int(s, "events.total"),
+         (long long)get_int(s, "conversions.buyers"), (long long)get_int(s, "errors.count"));
+}
+
+static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
+  struct qun_cli_load ld = {0};
+  const char *members = NULL, *start = NULL, *model = NULL, *vs = NULL, *out = "out";
+  const char *variant_sets[QUN_CLI_MAX_SETS];
+  int nvariant = 0;
+  long audience = -1, days = 7, seed = 1, runs = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    int r;
+    static const char *const with_value[] = {"--config", "--set", "--audience", "--members", "--start",
+                                             "--days", "--seed", "--runs", "--out", "--model", "--vs",
+                                             "--variant", NULL};
+    int k;
+    for (k = 0, r = 0; with_value[k] && !(r = qun_cli_optarg(argc, argv, &i, with_value[k], &v)); k++)
+      ;
+    if (r < 0 || (r > 0 && !*v))
+      return qun_cli_usage(self, "%s needs a value", with_value[k]);
+    if (r == 0) {
+      if (argv[i][0] == '-' && argv[i][1])
+        return qun_cli_usage(self, "unknown option '%s'", argv[i]);
+      if (ld.file)
+        return qun_cli_usage(self, "one playbook at a time (compare two with --vs)");
+      ld.file = argv[i];
+      continue;
+    }
+    const char *name = with_value[k];
+    if (strcmp(name, "--config") == 0)
+      ld.config = v;
+    else if (strcmp(name, "--set") == 0) {
+      if (!strchr(v, '=') || ld.nsets == QUN_CLI_MAX_SETS)
+        return qun_cli_usage(self, "--set takes NAME=VALUE");
+      ld.sets[ld.nsets++] = v;
+    } else if (strcmp(name, "--variant") == 0) {
+      if (!strchr(v, '=') || nvariant == QUN_CLI_MAX_SETS)
+        return qun_cli_usage(self, "--variant takes NAME=VALUE (a param of the second variant)");
+      variant_sets[nvariant++] = v;
+    } else if (strcmp(name, "--audience") == 0 && parse_int(v, 1, 10000000, &audience) < 0)
+      return qun_cli_usage(self, "--audience is a number of members from 1 to 10000000");
+    else if (strcmp(name, "--days") == 0 && parse_int(v, 1, 366, &days) < 0)
+      return qun_cli_usage(self, "--days is a number of days from 1 to 366");
+    else if (strcmp(name, "--seed") == 0 && parse_int(v, 0, LONG_MAX, &seed) < 0)
+      return qun_cli_usage(self, "--seed is a whole number");
+    else if (strcmp(name, "--runs") == 0 && parse_int(v, 1, MAX_RUNS, &runs) < 0)
+      return qun_cli_usage(self, "--runs is a number from 1 to %d", MAX_RUNS);
+    else if (strcmp(name, "--members") == 0)
+      members = v;
+    else if (strcmp(name, "--start") == 0)
+      start = v;
+    else if (strcmp(name, "--out") == 0)
+      out = v;
+    else if (strcmp(name, "--model") == 0)
+      model = v;
+    else if (strcmp(name, "--vs") == 0)
+      vs = v;
+  }
+  if (!ld.file)
+    return qun_cli_usage(self, "which playbook?");
+  if (members && audience > 0)
+    return qun_cli_usage(self, "--audience and --members: one or the other");
+  if (vs && nvariant)
+    return qun_cli_usage(self, "--vs and --variant: one or the other");
+  if (audience < 0)
+    audience = DEFAULT_AUDIENCE;
+  struct qun_team team;
+  if (qun_team_open(&ld, 0, &team) != 0)
+    return QUN_EXIT_FAIL;
+  int rc = QUN_EXIT_OK;
+  /* The window, in the run's zone. */
+  int64_t start_s;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (start && qun_time_parse(start, (int64_t)ts.tv_sec, &start_s) < 0) {
+    qun_team_close(&team);
+    return qun_cli_usage(self, "--start: cannot read \"%s\" as a time (e.g. \"2026-11-23 00:00\" or \"mon 09:00\")", start);
+  }
+  if (!start)
+    start_s = (int64_t)ts.tv_sec / 60 * 60;
+  if (mkdir(out, 0777) < 0 && errno != EEXIST) {
+    rc = qun_cli_fail("qun sim: cannot create %s (%s)", out, strerror(errno));
+    qun_team_close(&team);
+    return rc;
+  }
+  struct variant vars[2] = {{.label = "A", .file = ld.file}, {.label = "B", .file = vs ? vs : ld.file}};
+  int nvars = vs || nvariant ? 2 : 1;
+  for (int k = 0; k < nvars; k++) {
+    for (int i = 0; i < team.nsets; i++)
+      vars[k].sets[vars[k].nsets++] = team.sets[i];
+    for (int i = 0; k == 1 && i < nvariant; i++)
+      vars[k].sets[vars[k].nsets++] = variant_sets[i];
+  }
+  char path[3][PATH_MAX];
+  char err[1024];
+  for (int k = 0; k < nvars && rc == QUN_EXIT_OK; k++) {
+    json_t *all[MAX_RUNS];
+    long done = 0;
+    for (long n = 0; n < runs; n++) {
+      const char *suffix = nvars == 2 ? (k ? "-B" : "-A") : "";
+      snprintf(path[0], sizeof path[0], "%s/transcript%s.jsonl", out, suffix);
+      snprintf(path[1], sizeof path[1], "%s/requests%s.jsonl", out, suffix);
+      struct qun_sim_opts so = {
+          .playbook = vars[k].file, .cfg = team.cfg, .sets = vars[k].sets, .nsets = vars[k].nsets,
+          .audience = members ? 0 : (int)audience, .members_csv = members, .model = model,
+          .start_ms = start_s * 1000, .end_ms = (start_s + days * 86400) * 1000,
+          .seed = (uint64_t)(seed + n), .grace_ms = team.grace_ms,
+          .transcript = n == 0 ? path[0] : NULL, .requests = n == 0 ? path[1] : NULL, .progress = 1};
+      struct qun_sim_result res;
+      if (qun_sim_run(&so, &res, err, sizeof err) < 0) {
+        rc = qun_cli_fail("%s", err);
+        break;
+      }
+      all[done++] = res.summary;
+      if (n == 0) {
+        vars[k].timeline = res.timeline;
+        res.timeline = NULL;
+      }
+      res.summary = NULL;
+      qun_sim_result_free(&res);
+    }
+    if (rc == QUN_EXIT_OK) {
+      vars[k].summary = json_incref(all[0]);
+      if (runs > 1)
+        json_object_set_new(vars[k].summary, "runs", qun_summary_aggregate(all, (size_t)done));
+    }
+    for (long n = 0; n < done; n++)
+      json_decref(all[n]);
+  }
+  if (rc == QUN_EXIT_OK) {
+    json_t *summary;
+    if (nvars == 1) {
+      summary = json_incref(vars[0].summary);
+    } else {
+      summary = json_object();
+      json_t *list = json_array();
+      for (int k = 0; k < 2; k++) {
+        json_t *v = json_object(), *sets = json_array();
+        json_object_set_new(v, "label", json_string(vars[k].label));
+        json_object_set_new(v, "playbook", json_string(vars[k].file));
+        for (int i = 0; k == 1 && i < nvariant; i++)
+          json_array_append_new(sets, json_string(variant_sets[i]));
+        json_object_set_new(v, "variant", sets);
+        json_object_set(v, "summary", vars[k].summary);
+        json_array_append_new(list, v);
+      }
+      json_object_set_new(summary, "variants", list);
+    }
+    snprintf(path[0], sizeof path[0], "%s/summary.json", out);
+    snprintf(path[2], sizeof path[2], "%s/report.html", out);
+    struct qun_report_variant rv[2];
+    for (int k = 0; k < nvars; k++)
+      rv[k] = (struct qun_report_variant){vars[k].label, vars[k].summary, vars[k].timeline};
+    if (write_json(path[0], summary) < 0)
+      rc = qun_cli_fail("qun sim: cannot write %s", path[0]);
+    else if (qun_report_write(path[2], rv, (size_t)nvars, err, sizeof err) < 0)
+      rc = qun_cli_fail("qun sim: %s", err);
+    json_decref(summary);
+    for (int k = 0; k < nvars && rc == QUN_EXIT_OK; k++)
+      print_summary(nvars == 2 ? (k ? "B: " : "A: ") : NULL, vars[k].summary);
+    if (rc == QUN_EXIT_OK)
+      printf("wrote %s/transcript%s.jsonl, %s/requests%s.jsonl, %s, %s\n", out, nvars == 2 ? "-{A,B}" : "",
+             out, nvars == 2 ? "-{A,B}" : "", path[0], path[2]);
+  }
+  for (int k = 0; k < 2; k++)
+    json_decref(vars[k].summary), json_decref(vars[k].timeline);
+  qun_team_close(&team);
+  return rc;
+}
+
+const struct qun_cmd qun_cmd_sim = {
+    .name = "sim",
+    .args = "FILE [--config F] [--set NAME=VALUE]... [--audience N | --members CSV] [--start TIME] "
+            "[--days D] [--seed S] [--runs N] [--model FILE.lua] [--vs OTHER.lua | --variant NAME=VALUE]... "
+            "[--out DIR]",
+    .summary = "rehearse a playbook on a virtual clock with a simulated audience: transcript, summary, report",
+    .help = "options:\n"
+            "  --config F          the team config (groups, channels, quiet hours, caps)\n"
+            "  --set NAME=VALUE    give a param a value (after the config's; repeatable)\n"
+            "  --audience N        simulate N members (default 500), spread over the groups\n"
+            "  --members CSV       a real roster instead (as qun import members reads it); nothing is sent\n"
+            "  --start TIME        where the virtual clock starts (default: now), e.g. \"2026-11-23 00:00\"\n"
+            "  --days D            how long to simulate (default 7)\n"
+            "  --seed S            the random seed (default 1): same inputs and seed, same transcript\n"
+            "  --runs N            repeat with seeds S..S+N-1; the summary gets p5/p50/p95\n"
+            "  --model FILE.lua    the behaviour model (default: the built-in qun.model)\n"
+            "  --vs OTHER.lua      run a second playbook on the same audience and seeds, side by side\n"
+            "  --variant NAME=VALUE  the same playbook with this param changed, side by side (repeatable)\n"
+            "  --out DIR           where the files go (default ./out)\n"
+            "\nA dry-run never touches a database or a channel: members and state live in memory,\n"
+            "and each request a channel would have made is written to DIR/requests.jsonl.\n",
+    .exec = sim_exec,
+};

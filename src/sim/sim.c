@@ -1,0 +1,300 @@
+/* sim.c — a dry-run (see sim.h).
+ *
+ * Everything runs on the run's one virtual clock: the playbook's
+ * schedules and jobs, the outbox (rate limits show as lateness), and the
+ * audience, whose reactions wait in its own queue behind one owner wake
+ * in the run's heap — so a reaction due at 20:00:05 fires after a job due
+ * at 20:00:04 and before one due at 20:00:06, whatever was scheduled first. */
+#include "sim/sim.h"
+#include "sim/audience.h"
+#include "sim/model.h"
+#include "sim/summary.h"
+#include "core/transcript.h"
+#include "deliver/channel.h"
+#include "host/config.h"
+#include "host/playbook.h"
+#include "host/run.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sim {
+  const struct qun_sim_opts *o;
+  struct qun_store *st;
+  struct qun_run *run;
+  struct qun_audience *aud;
+  FILE *requests;
+  json_t *kept_requests;
+  int64_t sends, events;
+};
+
+/* ---- the groups an audience is spread over ---- */
+
+struct groups {
+  char **ids;
+  size_t n;
+};
+
+static int add_id(struct groups *g, const char *id) {
+  for (size_t i = 0; i < g->n; i++)
+    if (strcmp(g->ids[i], id) == 0)
+      return 0;
+  char **p = realloc(g->ids, (g->n + 1) * sizeof *p);
+  if (!p)
+    return -1;
+  g->ids = p;
+  return (g->ids[g->n++] = strdup(id)) ? 0 : -1;
+}
+
+static void free_groups(struct groups *g) {
+  for (size_t i = 0; i < g->n; i++)
+    free(g->ids[i]);
+  free(g->ids);
+}
+
+static int64_t header_now;
+static int64_t header_clock(void *ud) {
+  (void)ud;
+  return header_now;
+}
+
+static void no_log(void *ud, const char *msg, size_t len) {
+  (void)ud, (void)msg, (void)len;
+}
+
+/* The config's groups; without any, the groups the playbook's params name
+ * and synthetic g1…gK, so that about QUN_SIM_GROUP_SIZE share a group. */
+static int pick_groups(const struct qun_sim_opts *o, struct groups *g, char *err, size_t errlen) {
+  if (o->cfg && o->cfg->ngroups) {
+    for (size_t i = 0; i < o->cfg->ngroups; i++)
+      if (add_id(g, o->cfg->groups[i].id) < 0)
+        return -1;
+    return 0;
+  }
+  struct qun_playbook pb = {0};
+  struct qun_sandbox *sb = NULL;
+  header_now = o->start_ms;
+  struct qun_playbook_opts po = {.mode = QUN_PB_HEADER, .sets = o->sets, .nsets = o->nsets,
+                                 .now_ms = o->start_ms,
+                                 .sandbox = {.seed = o->seed, .now_ms = header_clock, .log = no_log}};
+  int rc = qun_playbook_eval(o->playbook, &po, &pb, &sb, err, errlen);
+  qun_sandbox_free(sb);
+  for (size_t i = 0; rc == 0 && i < pb.nparams; i++) {
+    const struct qun_param *p = &pb.params[i];
+    int is_group = p->type == QUN_P_GROUP || (p->type == QUN_P_LIST && p->of == QUN_P_GROUP);
+    if (!is_group || !p->value)
+      continue;
+    char *copy = strdup(p->value), *save = NULL;
+    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+      if (*t)
+        add_id(g, t);
+    free(copy);
+  }
+  qun_playbook_clear(&pb);
+  if (rc < 0)
+    return -1;
+  int want = (o->audience + QUN_SIM_GROUP_SIZE - 1) / QUN_SIM_GROUP_SIZE;
+  for (int k = 1; (int)g->n < want; k++) {
+    char id[32];
+    snprintf(id, sizeof id, "g%d", k);
+    if (add_id(g, id) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* ---- the run's owner callbacks ---- */
+
+static void on_record(void *owner, const char *channel, const char *type, const struct qun_chan_req *req,
+                      int64_t at) {
+  struct sim *s = owner;
+  if (!s->requests && !s->kept_requests)
+    return;
+  json_t *o = json_object(), *h = json_array();
+  json_object_set_new(o, "t", qun_transcript_time(at));
+  json_object_set_new(o, "channel", json_string(channel));
+  json_object_set_new(o, "type", json_string(type));
+  json_object_set_new(o, "method", req->method ? json_string(req->method) : json_null());
+  json_object_set_new(o, "url", req->shown_url ? json_string(req->shown_url) : json_null());
+  for (int i = 0; i < QUN_CHAN_MAX_HEADERS && req->headers[i]; i++)
+    json_array_append_new(h, json_string(req->headers[i]));
+  json_object_set_new(o, "headers", h);
+  json_object_set_new(o, "body", json_stringn_nocheck(req->body ? req->body : "", req->len));
+  if (s->requests) {
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (line) {
+      fputs(line, s->requests);
+      fputc('\n', s->requests);
+    }
+    free(line);
+  }
+  if (s->kept_requests)
+    json_array_append(s->kept_requests, o);
+  json_decref(o);
+}
+
+static void on_sent(void *owner, const char *target, const char *member, json_t *msg, int64_t at) {
+  (void)member;
+  struct sim *s = owner;
+  s->sends++;
+  qun_audience_sent(s->aud, target, msg, at);
+  int64_t next = qun_audience_next(s->aud);
+  if (next >= 0)
+    qun_run_wake(s->run, next);
+}
+
+static void store_event(void *ud, const char *type, const char *member, const char *group,
+                        const char *data) {
+  struct sim *s = ud;
+  int64_t now = qun_run_now(s->run);
+  qun_store_event_add(s->st, type, member, group, now, data, now);
+  s->events++;
+}
+
+/* Reactions due now become events, stored in one transaction, then
+ * dispatched in batches like live events. */
+static void on_wake(void *owner, int64_t now) {
+  struct sim *s = owner;
+  if (qun_store_begin(s->st) == 0) {
+    qun_audience_due(s->aud, now, store_event, s);
+    if (qun_store_commit(s->st) < 0)
+      qun_store_rollback(s->st);
+  }
+  while (qun_run_poll_events(s->run) == 256)
+    ;
+  int64_t next = qun_audience_next(s->aud);
+  if (next >= 0)
+    qun_run_wake(s->run, next);
+}
+
+/* ---- facts for the summary ---- */
+
+static int run_info(void *ud, const struct qun_run_info *r) {
+  json_t *pb = ud;
+  json_object_set_new(pb, "name", json_string(r->playbook));
+  json_object_set_new(pb, "version", r->version ? json_string(r->version) : json_null());
+  json_object_set_new(pb, "sha256", r->sha256 ? json_string(r->sha256) : json_null());
+  json_object_set_new(pb, "path", r->path ? json_string(r->path) : json_null());
+  return 0;
+}
+
+static json_t *facts(struct sim *s) {
+  const struct qun_sim_opts *o = s->o;
+  json_t *f = qun_audience_facts(s->aud), *pb = json_object(), *sim = json_object(), *warn = json_array();
+  qun_store_runs(s->st, run_info, pb);
+  json_object_set_new(sim, "start", qun_transcript_time(o->start_ms));
+  json_object_set_new(sim, "end", qun_transcript_time(o->end_ms));
+  json_object_set_new(sim, "days", json_real((double)(o->end_ms - o->start_ms) / 86400000.0));
+  json_object_set_new(sim, "seed", json_integer((json_int_t)o->seed));
+  json_object_set_new(sim, "timezone", json_string(o->cfg && o->cfg->timezone ? o->cfg->timezone : "Asia/Shanghai"));
+  const char *const *w;
+  size_t nw = qun_run_warnings(s->run, &w);
+  for (size_t i = 0; i < nw; i++)
+    json_array_append_new(warn, json_string(w[i]));
+  json_object_set_new(f, "playbook", pb);
+  json_object_set_new(f, "sim", sim);
+  json_object_set_new(f, "warnings", warn);
+  return f;
+}
+
+struct lines {
+  struct qun_summary *sum;
+  json_t *keep;
+};
+
+static int add_line(void *ud, int64_t id, const char *line) {
+  (void)id;
+  struct lines *l = ud;
+  qun_summary_line(l->sum, line, strlen(line));
+  if (l->keep) {
+    json_t *j = json_loads(line, 0, NULL);
+    if (j)
+      json_array_append_new(l->keep, j);
+  }
+  return 0;
+}
+
+static void progress(const struct sim *s, int64_t now, int done) {
+  const struct qun_sim_opts *o = s->o;
+  double span = (double)(o->end_ms - o->start_ms);
+  fprintf(stderr, "\r  simulating %s: %3.0f%%  %lld sends, %lld reactions%s", o->playbook,
+          span > 0 ? 100.0 * (double)(now - o->start_ms) / span : 100.0, (long long)s->sends,
+          (long long)s->events, done ? "\n" : "");
+  fflush(stderr);
+}
+
+int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *err, size_t errlen) {
+  memset(res, 0, sizeof *res);
+  struct sim s = {.o = o};
+  struct qun_model model;
+  struct groups groups = {0};
+  int rc = -1, have_model = 0;
+  if (qun_model_load(o->model, &model, err, errlen) < 0)
+    return -1;
+  have_model = 1;
+  if (qun_store_open(":memory:", &s.st, err, errlen) < 0)
+    goto out;
+  if (pick_groups(o, &groups, err, errlen) < 0)
+    goto out;
+  struct qun_audience_opts ao = {.store = s.st, .model = &model, .seed = o->seed, .size = o->audience,
+                                 .members_csv = o->members_csv, .groups = (const char *const *)groups.ids,
+                                 .ngroups = groups.n, .start_ms = o->start_ms, .end_ms = o->end_ms};
+  if (!(s.aud = qun_audience_new(&ao, err, errlen)))
+    goto out;
+  if (o->requests && !(s.requests = fopen(o->requests, "w"))) {
+    snprintf(err, errlen, "%s: cannot write the requests file", o->requests);
+    goto out;
+  }
+  if (o->keep)
+    s.kept_requests = json_array();
+  if (o->transcript)
+    remove(o->transcript); /* a transcript belongs to one dry-run */
+  struct qun_run_opts ro = {.path = o->playbook, .sets = o->sets, .nsets = o->nsets, .store = s.st,
+                            .start_ms = o->start_ms, .grace_ms = o->grace_ms, .mode = "sim",
+                            .transcript = o->transcript, .cfg = o->cfg, .seed = o->seed,
+                            .record = on_record, .sent = on_sent, .wake = on_wake, .owner = &s};
+  /* The run's callbacks may fire while it opens (the top level sends). */
+  if (qun_run_open(&ro, &s.run, err, errlen) < 0)
+    goto out;
+  int64_t next = qun_audience_next(s.aud);
+  if (next >= 0)
+    qun_run_wake(s.run, next);
+  int tty = o->progress && isatty(2);
+  for (int64_t t = o->start_ms; t < o->end_ms && !qun_run_dead(s.run);) {
+    t = t + 3600000 < o->end_ms ? t + 3600000 : o->end_ms; /* an hour at a time, for the progress line */
+    qun_run_until(s.run, t);
+    if (tty)
+      progress(&s, t, t >= o->end_ms);
+  }
+  struct lines l = {qun_summary_new(), o->keep ? json_array() : NULL};
+  qun_store_transcript_since(s.st, qun_run_id(s.run), 0, -1, add_line, &l);
+  json_t *f = facts(&s);
+  res->summary = qun_summary_finish(l.sum, f, &res->timeline);
+  json_decref(f);
+  res->lines = l.keep;
+  res->requests = s.kept_requests;
+  s.kept_requests = NULL;
+  rc = 0;
+out:
+  qun_run_close(s.run);
+  qun_audience_free(s.aud);
+  qun_store_close(s.st);
+  if (s.requests)
+    fclose(s.requests);
+  json_decref(s.kept_requests);
+  free_groups(&groups);
+  if (have_model)
+    qun_model_free(&model);
+  return rc;
+}
+
+void qun_sim_result_free(struct qun_sim_result *res) {
+  json_decref(res->summary);
+  json_decref(res->timeline);
+  json_decref(res->lines);
+  json_decref(res->requests);
+  memset(res, 0, sizeof *res);
+}
