@@ -81,19 +81,19 @@ static json_t *at_object(const struct qun_robot_msg *m) {
   return json_pack("{s:o}", "atUserIds", l);
 }
 
-/* The markdown's first non-empty line without leading #, > and spaces, at
- * most TITLE_CHARS code points; "消息" when there is none. */
+/* The markdown's first non-empty line without the marks around it (#, >,
+ * **, __), at most TITLE_CHARS code points; "消息" when there is none. */
 static char *md_title(const char *md) {
   const char *p = md;
   size_t n;
   for (;;) {
-    p += strspn(p, "#> \t");
+    p += strspn(p, "#>*_ \t");
     n = strcspn(p, "\r\n");
     if (n || !*p)
       break;
     p += strspn(p, "\r\n");
   }
-  while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+  while (n > 0 && strchr("*_ \t", p[n - 1]))
     n--;
   if (n == 0)
     return strdup("消息");

@@ -250,18 +250,50 @@ void qun_robot_local_time(const char *t, char *buf, size_t size) {
 
 /* ---- answers ---- */
 
-/* Up to max bytes of s for a reason: control characters as spaces, cut
- * on a UTF-8 boundary, "..." when cut. */
+/* Up to max bytes of s (not NUL-terminated) for a reason, cut on a UTF-8
+ * boundary, "..." when cut; clean() makes the whole reason printable. */
 static void excerpt(char *dst, size_t size, const char *s, size_t len, size_t max) {
   size_t n = len < max ? len : max;
   while (n < len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
     n--;
   size_t o = 0;
   for (size_t i = 0; i < n && o + 1 < size; i++)
-    dst[o++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    dst[o++] = s[i] ? s[i] : ' ';
   dst[o] = '\0';
   if (n < len && o + 4 < size)
     memcpy(dst + o, "...", 4);
+}
+
+/* The length of the valid UTF-8 sequence at p (1–4), or 0 (the checks of
+ * RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static int utf8_len(const unsigned char *p) {
+  unsigned char c = p[0];
+  if (c < 0x80)
+    return 1;
+  int n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  if (n && (p[1] < lo || p[1] > hi))
+    return 0;
+  for (int i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF)
+      return 0;
+  return n;
+}
+
+/* A reason goes to logs and JSON: control characters become spaces and
+ * bytes that are not UTF-8 (a foreign body, a cut at the buffer's end)
+ * become '?'. In place. */
+static void clean(char *s) {
+  unsigned char *p = (unsigned char *)s;
+  while (*p) {
+    int n = utf8_len(p);
+    if (n == 0)
+      *p = '?', n = 1;
+    else if (n == 1 && (*p < 0x20 || *p == 0x7f))
+      *p = ' ';
+    p += n;
+  }
 }
 
 /* Replaces every occurrence of secret in buf (NUL-terminated, size bytes) by "***". */
@@ -366,4 +398,5 @@ void qun_robot_read(const char *type, const struct qun_robot_answer *a, const st
     json_decref(root);
   }
   redact(c, out->reason, sizeof out->reason);
+  clean(out->reason);
 }

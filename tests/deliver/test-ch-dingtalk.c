@@ -78,7 +78,7 @@ static void mentions(void **state) {
   expect_request(r, URL, SHOWN, "{\"msgtype\":\"text\",\"text\":{\"content\":\"开抢\"},\"at\":{\"isAtAll\":true}}");
   r = render(T, &ding, "{\"markdown\":\"**今晚 8 点**\",\"mention\":[\"m1\"]}");
   expect_request(r, URL, SHOWN,
-                 "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"**今晚 8 点**\",\"text\":\"**今晚 8 点**\\n\\n@m1\"},"
+                 "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"今晚 8 点\",\"text\":\"**今晚 8 点**\\n\\n@m1\"},"
                  "\"at\":{\"atUserIds\":[\"m1\"]}}");
   r = render(T, &ding, "{\"markdown\":\"# 通知\",\"mention\":\"all\"}");
   expect_request(r, URL, SHOWN,

@@ -371,6 +371,21 @@ static void odd_answers(void **state) {
   /* Invalid UTF-8 and a cut in the middle of a character do not crash. */
   v = read_answer(T, &wx, 200, "\xff\xfe\xe5\xa5");
   assert_int_equal(v.verdict, QUN_CHAN_DEAD);
+  assert_non_null(strstr(v.reason, "\"????\""));
+  /* ... and every reason is valid UTF-8, even cut at the buffer's end. */
+  char *wide = t_filled("好", 600), body[2048];
+  snprintf(body, sizeof body, "{\"errcode\":93000,\"errmsg\":\"%s\"}", wide);
+  v = read_answer(T, &wx, 200, body);
+  json_t *j = json_string(v.reason);
+  assert_non_null(j);
+  json_decref(j);
+  wide[0] = 'x', wide[1] = 'y', wide[2] = 'z'; /* HTTP's verdict keeps 120 bytes: mid-character */
+  v = read_answer(T, &wx, 400, wide + 2);
+  assert_non_null(strstr(v.reason, "?"));
+  j = json_string(v.reason);
+  assert_non_null(j);
+  json_decref(j);
+  free(wide);
 
   v = read_answer(T, &wx, 502, "bad gateway");
   expect_verdict(&v, QUN_CHAN_RETRY, 0, -1, "wecom: HTTP 502");
