@@ -296,36 +296,38 @@ static void clean(char *s) {
   }
 }
 
-/* Replaces every occurrence of secret in buf (NUL-terminated, size bytes) by "***". */
-static void redact_one(char *buf, size_t size, const char *secret, size_t slen) {
-  if (!secret || slen == 0)
-    return;
-  char out[sizeof ((struct qun_chan_result *)0)->reason];
+/* s (len bytes) with every credential of c as "***": malloc'd and
+ * NUL-terminated, its length in *outlen; NULL when out of memory. Done on
+ * the whole answer before anything is cut from it, so no reason can hold
+ * the first half of a key. */
+static char *redacted(const struct qun_channel *c, const char *s, size_t len, size_t *outlen) {
+  const char *sec[5] = {c ? c->key : NULL, c ? c->token : NULL, c ? c->secret : NULL, c ? c->hook : NULL, NULL};
+  size_t slen[5] = {0};
+  for (int i = 0; i < 4; i++)
+    slen[i] = sec[i] ? strlen(sec[i]) : 0;
+  /* A hook given as a whole URL: its last segment (the id) on its own. */
+  const char *slash = sec[3] ? strrchr(sec[3], '/') : NULL;
+  if (slash)
+    sec[4] = slash + 1, slen[4] = strcspn(slash + 1, "?#");
+  char *out = malloc(3 * len + 1); /* "***" for a credential of one byte, at worst */
+  if (!out)
+    return NULL;
   size_t o = 0;
-  for (const char *p = buf; *p && o + 1 < sizeof out;) {
-    if (strncmp(p, secret, slen) == 0) {
-      for (const char *r = "***"; *r && o + 1 < sizeof out; r++)
-        out[o++] = *r;
-      p += slen;
+  for (size_t i = 0; i < len;) {
+    int hit = -1;
+    for (int k = 0; k < 5 && hit < 0; k++)
+      if (slen[k] && slen[k] <= len - i && memcmp(s + i, sec[k], slen[k]) == 0)
+        hit = k;
+    if (hit >= 0) {
+      memcpy(out + o, "***", 3);
+      o += 3, i += slen[hit];
     } else {
-      out[o++] = *p++;
+      out[o++] = s[i++];
     }
   }
   out[o] = '\0';
-  snprintf(buf, size, "%s", out);
-}
-
-static void redact(const struct qun_channel *c, char *buf, size_t size) {
-  if (!c)
-    return;
-  const char *const secrets[] = {c->key, c->token, c->secret, c->hook};
-  for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
-    if (secrets[i])
-      redact_one(buf, size, secrets[i], strlen(secrets[i]));
-  /* A hook given as a whole URL: its last segment (the id) on its own. */
-  const char *slash = c->hook ? strrchr(c->hook, '/') : NULL;
-  if (slash)
-    redact_one(buf, size, slash + 1, strcspn(slash + 1, "?#"));
+  *outlen = o;
+  return out;
 }
 
 static const struct qun_robot_code *find_code(const struct qun_robot_answer *a, long long code) {
@@ -365,8 +367,8 @@ static int body_code(const struct qun_robot_answer *a, const struct qun_http_res
   return 1;
 }
 
-void qun_robot_read(const char *type, const struct qun_robot_answer *a, const struct qun_channel *c,
-                    const struct qun_http_res *res, struct qun_chan_result *out) {
+static void read_safe(const char *type, const struct qun_robot_answer *a, const struct qun_http_res *res,
+                      struct qun_chan_result *out) {
   qun_chan_read_http(type, res, out);
   int ok2xx = out->verdict == QUN_CHAN_SENT;
   int dead4xx = out->verdict == QUN_CHAN_DEAD && !res->error && res->status >= 400 && res->status < 500;
@@ -397,6 +399,25 @@ void qun_robot_read(const char *type, const struct qun_robot_answer *a, const st
     }
     json_decref(root);
   }
-  redact(c, out->reason, sizeof out->reason);
+}
+
+void qun_robot_read(const char *type, const struct qun_robot_answer *a, const struct qun_channel *c,
+                    const struct qun_http_res *res, struct qun_chan_result *out) {
+  struct qun_http_res safe = *res;
+  char *body = res->body ? redacted(c, res->body, res->len, &safe.len) : NULL;
+  if (body)
+    safe.body = body;
+  else
+    safe.len = res->body ? res->len : 0;
+  read_safe(type, a, &safe, out);
+  free(body);
+  /* The transport's words, or anything else: the reason itself once more. */
+  size_t n;
+  char *reason = redacted(c, out->reason, strlen(out->reason), &n);
+  if (reason)
+    snprintf(out->reason, sizeof out->reason, "%s", reason);
+  else
+    snprintf(out->reason, sizeof out->reason, "%s: (reason withheld: out of memory)", type);
+  free(reason);
   clean(out->reason);
 }

@@ -405,6 +405,16 @@ static void key_never_in_reasons(void **state) {
   expect_hidden(v.reason, secrets);
   v = read_answer(T, &wx, 403, "forbidden: " KEY);
   expect_verdict(&v, QUN_CHAN_DEAD, 0, -1, "wecom: HTTP 403 forbidden: ***");
+  /* A key that the HTTP verdict's 120-byte excerpt would cut in half. */
+  char *pad = t_filled("x", 115), body[256];
+  snprintf(body, sizeof body, "%s%s", pad, KEY);
+  v = read_answer(T, &wx, 403, body);
+  assert_null(strstr(v.reason, "wk-5"));
+  assert_non_null(strstr(v.reason, "xxx***"));
+  snprintf(body, sizeof body, "{\"errcode\":93000,\"errmsg\":\"%s%s%s\"}", pad, pad, KEY);
+  v = read_answer(T, &wx, 200, body);
+  assert_null(strstr(v.reason, "wk-5"));
+  free(pad);
   /* Nor a render error, nor a shown URL. */
   struct rendered *r = render(T, &wx, "{\"text\":\"\"}");
   expect_hidden(r->err, secrets);
