@@ -219,7 +219,7 @@ static void answers(void **state) {
   static const char *const ok[] = {
       "{\"code\":0,\"msg\":\"success\",\"data\":{}}",
       "{\"StatusCode\":0,\"StatusMessage\":\"success\",\"code\":0,\"data\":{},\"msg\":\"success\"}",
-      "{\"Extra\":null,\"StatusCode\":0,\"StatusMessage\":\"success\"}", /* bots made before 2021 */
+      "{\"Extra\":null,\"StatusCode\":0,\"StatusMessage\":\"success\"}", /* older bots */
   };
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     struct qun_chan_result v = read_answer(T, &fs, 200, ok[i]);
