@@ -33,6 +33,18 @@ int qun_chan_rates(const struct qun_channel *c, const struct qun_chan_type *t, s
   return n;
 }
 
+const struct qun_chan_limit *qun_chan_limit(const char *type, const char *kind) {
+  const struct qun_chan_type *t = qun_chan_type(type);
+  const struct qun_chan_limit *any = NULL;
+  for (const struct qun_chan_limit *l = t ? t->limits : NULL; l && l->kind; l++) {
+    if (kind && strcmp(l->kind, kind) == 0)
+      return l;
+    if (!any && strcmp(l->kind, "*") == 0)
+      any = l;
+  }
+  return any;
+}
+
 void qun_chan_req_free(struct qun_chan_req *r) {
   free(r->url);
   free(r->shown_url);

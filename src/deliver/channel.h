@@ -60,6 +60,16 @@ struct qun_chan_result {
   char reason[256];       /* RETRY or DEAD: "wecom errcode 93000: invalid webhook url" */
 };
 
+/* A limit a platform refuses past. render checks it (the message fails for
+ * good, the reason naming the limit and the actual size) and `qun check`
+ * can warn about it before anything is sent. */
+struct qun_chan_limit {
+  const char *kind;  /* the message kind ("text", "markdown", "image", "news"), or "*": any */
+  const char *what;  /* what is measured: "text content", "request body", ... */
+  size_t max;        /* the most the platform takes, in `unit` */
+  const char *unit;  /* "bytes", "characters" (code points) or "articles" */
+};
+
 struct qun_chan_type {
   const char *name;
   struct qun_rate rates[QUN_RATE_RULES]; /* the platform's limit, unless the config sets rate */
@@ -75,6 +85,7 @@ struct qun_chan_type {
                 char *err, size_t errlen);
   /* Reads the platform's answer. NULL for local channels. */
   void (*read)(const struct qun_channel *c, const struct qun_http_res *res, struct qun_chan_result *out);
+  const struct qun_chan_limit *limits; /* ends with {NULL}; NULL: none known */
 };
 
 /* The type named `name` ("wecom", ...), or NULL. */
@@ -83,6 +94,10 @@ const struct qun_chan_type *qun_chan_type(const char *name);
  * default. Returns how many (0: unlimited). */
 int qun_chan_rates(const struct qun_channel *c, const struct qun_chan_type *t, struct qun_rate *out);
 void qun_chan_req_free(struct qun_chan_req *r);
+/* The limit of channel type `type` on messages of kind `kind` ("text",
+ * "markdown", ...): the kind's own, else the one on every kind ("*"), else
+ * NULL. E.g. ("wecom", "text") → 2048 bytes of text content. */
+const struct qun_chan_limit *qun_chan_limit(const char *type, const char *kind);
 
 /* ---- shared by the ch_*.c ---- */
 
