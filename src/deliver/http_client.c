@@ -206,6 +206,9 @@ struct qun_http_client *qun_http_client_new(uv_loop_t *loop) {
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+  /* The cache's default size is 4 × the transfers in progress: between two
+   * bursts it shrinks and closes kept-alive connections. Keep them. */
+  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 512L);
   return c;
 }
 
