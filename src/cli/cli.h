@@ -7,6 +7,8 @@
 #ifndef QUN_CLI_H
 #define QUN_CLI_H
 
+#include <stdint.h>
+
 enum { QUN_EXIT_OK = 0, QUN_EXIT_FAIL = 1, QUN_EXIT_USAGE = 2 };
 
 struct qun_cmd {
@@ -36,7 +38,8 @@ int qun_cli_optarg(int argc, char **argv, int *i, const char *name, const char *
 
 /* Settings every command that loads a playbook shares. */
 #define QUN_CLI_MAX_SETS 256
-enum { QUN_OPT_CONFIG = 1, QUN_OPT_DB = 2, QUN_OPT_TRANSCRIPT = 4, QUN_OPT_LISTEN = 8 };
+enum { QUN_OPT_CONFIG = 1, QUN_OPT_DB = 2, QUN_OPT_TRANSCRIPT = 4, QUN_OPT_LISTEN = 8,
+       QUN_OPT_VARIANT = 16 };
 struct qun_cli_load {
   const char *file;
   const char *sets[QUN_CLI_MAX_SETS]; /* "k=v", in order; later wins */
@@ -45,14 +48,24 @@ struct qun_cli_load {
   const char *db;         /* --db PATH */
   const char *transcript; /* --transcript FILE */
   const char *listen;     /* --listen HOST:PORT */
+  const char *variants[QUN_CLI_MAX_SETS]; /* --variant NAME=VALUE (qun sim), in order */
+  int nvariants;
 };
 
 /* Parses FILE and --set k=v (repeatable), the value options in `opts`
- * (QUN_OPT_*), and flags: further options without a value (e.g.
- * "--json"), matched into flag_seen[] by position. Returns 0 or the exit
- * status of a usage error. */
+ * (QUN_OPT_*), and the command's own options `flags`: "--json" takes no
+ * value, "--days=" takes one (as "--days 7" or "--days=7"); flag_val[k]
+ * gets the value ("" for a flag without one) or stays NULL. Returns 0 or
+ * the exit status of a usage error. */
 int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opts,
-                       struct qun_cli_load *out, const char *const *flags, int *flag_seen);
+                       struct qun_cli_load *out, const char *const *flags, const char **flag_val);
+
+/* An integer option's value in [lo, hi] (text NULL: keep *out); else a
+ * usage error naming the option and the range. */
+int qun_cli_int(const struct qun_cmd *cmd, const char *name, const char *text, long lo, long hi, long *out);
+/* --start TIME read in the run's zone (set the zone first); NULL: now, to
+ * the whole minute. Epoch ms in *ms, or a usage error. */
+int qun_cli_start(const struct qun_cmd *cmd, const char *text, int64_t *ms);
 
 /* Evaluates ld->file in a sandbox on the wall clock (cli/load.c): print()
  * goes to stdout unless quiet. On failure prints the one-line reason to

@@ -1,6 +1,11 @@
 /* cmd.c — the subcommand table, dispatch and shared option helpers. */
 #include "cli/cli.h"
+#include "core/timespec.h"
 #include "core/tz.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include <locale.h>
 #include <signal.h>
@@ -98,8 +103,19 @@ int qun_cli_optarg(int argc, char **argv, int *i, const char *name, const char *
   return 1;
 }
 
+/* --set and --variant: NAME=VALUE, repeatable. */
+static int pair(const struct qun_cmd *cmd, const char *opt, const char *val, const char **list, int *n) {
+  const char *eq = strchr(val, '=');
+  if (!eq || eq == val)
+    return qun_cli_usage(cmd, "%s %s: expected NAME=VALUE", opt, val);
+  if (*n == QUN_CLI_MAX_SETS)
+    return qun_cli_usage(cmd, "more than %d %s options", QUN_CLI_MAX_SETS, opt);
+  list[(*n)++] = val;
+  return 0;
+}
+
 int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opts,
-                       struct qun_cli_load *out, const char *const *flags, int *flag_seen) {
+                       struct qun_cli_load *out, const char *const *flags, const char **flag_val) {
   static const struct { int bit; const char *name; size_t off; } valopts[] = {
       {QUN_OPT_CONFIG, "--config", offsetof(struct qun_cli_load, config)},
       {QUN_OPT_DB, "--db", offsetof(struct qun_cli_load, db)},
@@ -120,12 +136,15 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opt
       if (r < 0)
         return qun_cli_usage(cmd, "--set needs NAME=VALUE");
       if (r > 0) {
-        const char *eq = strchr(val, '=');
-        if (!eq || eq == val)
-          return qun_cli_usage(cmd, "--set %s: expected NAME=VALUE", val);
-        if (out->nsets == QUN_CLI_MAX_SETS)
-          return qun_cli_usage(cmd, "more than %d --set options", QUN_CLI_MAX_SETS);
-        out->sets[out->nsets++] = val;
+        if (pair(cmd, "--set", val, out->sets, &out->nsets))
+          return QUN_EXIT_USAGE;
+        continue;
+      }
+      if (opts & QUN_OPT_VARIANT && (r = qun_cli_optarg(argc, argv, &i, "--variant", &val))) {
+        if (r < 0)
+          return qun_cli_usage(cmd, "--variant needs NAME=VALUE");
+        if (pair(cmd, "--variant", val, out->variants, &out->nvariants))
+          return QUN_EXIT_USAGE;
         continue;
       }
       int matched = 0;
@@ -143,12 +162,25 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opt
       if (matched)
         continue;
       int k = 0;
-      for (; flags && flags[k]; k++)
-        if (strcmp(a, flags[k]) == 0)
+      for (; flags && flags[k]; k++) {
+        size_t n = strlen(flags[k]);
+        if (n > 1 && flags[k][n - 1] == '=') { /* takes a value */
+          char name[64];
+          snprintf(name, sizeof name, "%.*s", (int)(n - 1), flags[k]);
+          r = qun_cli_optarg(argc, argv, &i, name, &val);
+          if (r < 0 || (r > 0 && !*val))
+            return qun_cli_usage(cmd, "%s needs a value", name);
+          if (r > 0) {
+            flag_val[k] = val;
+            break;
+          }
+        } else if (strcmp(a, flags[k]) == 0) {
+          flag_val[k] = "";
           break;
+        }
+      }
       if (!flags || !flags[k])
         return qun_cli_usage(cmd, "unknown option '%s'", a);
-      flag_seen[k] = 1;
       continue;
     }
     if (out->file)
@@ -157,5 +189,32 @@ int qun_cli_parse_load(const struct qun_cmd *cmd, int argc, char **argv, int opt
   }
   if (!out->file)
     return qun_cli_usage(cmd, "which playbook? give a FILE");
+  return 0;
+}
+
+int qun_cli_int(const struct qun_cmd *cmd, const char *name, const char *text, long lo, long hi, long *out) {
+  if (!text)
+    return 0;
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno || end == text || *end || v < lo || v > hi)
+    return qun_cli_usage(cmd, "%s is a whole number from %ld to %ld, not '%s'", name, lo, hi, text);
+  *out = v;
+  return 0;
+}
+
+int qun_cli_start(const struct qun_cmd *cmd, const char *text, int64_t *ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t now = (int64_t)ts.tv_sec / 60 * 60, t;
+  if (!text) {
+    *ms = now * 1000;
+    return 0;
+  }
+  if (qun_time_parse(text, now, &t) < 0)
+    return qun_cli_usage(cmd, "--start: cannot read \"%s\" as a time (e.g. \"2026-11-23 00:00\" or "
+                              "\"mon 09:00\")", text);
+  *ms = t * 1000;
   return 0;
 }

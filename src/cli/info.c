@@ -124,7 +124,7 @@ static int print_json(const struct qun_playbook *pb) {
 
 static int info_exec(const struct qun_cmd *self, int argc, char **argv) {
   static const char *const flags[] = {"--json", NULL};
-  int seen[1] = {0};
+  const char *seen[1] = {NULL};
   struct qun_cli_load ld;
   int rc = qun_cli_parse_load(self, argc, argv, 0, &ld, flags, seen);
   if (rc)

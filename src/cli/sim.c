@@ -5,8 +5,6 @@
  * DIR/summary.json and DIR/report.html and prints the key numbers. */
 #include "cli/cli.h"
 #include "cli/team.h"
-#include "core/timespec.h"
-#include "core/tz.h"
 #include "host/config.h"
 #include "sim/report.h"
 #include "sim/sim.h"
@@ -18,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #define MAX_RUNS 1000
 #define DEFAULT_AUDIENCE 500
@@ -30,16 +27,6 @@ struct variant {
   int nsets;
   json_t *summary, *timeline;
 };
-
-static int parse_int(const char *s, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || *end || end == s || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
-}
 
 static int write_json(const char *path, const json_t *j) {
   if (json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
@@ -68,94 +55,44 @@ static void print_summary(const char *label, const json_t *s) {
 }
 
 static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
-  struct qun_cli_load ld = {0};
-  const char *members = NULL, *start = NULL, *model = NULL, *vs = NULL, *out = "out";
-  const char *variant_sets[QUN_CLI_MAX_SETS];
-  int nvariant = 0;
-  long audience = -1, days = 7, seed = 1, runs = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    int r;
-    static const char *const with_value[] = {"--config", "--set", "--audience", "--members", "--start",
-                                             "--days", "--seed", "--runs", "--out", "--model", "--vs",
-                                             "--variant", NULL};
-    int k;
-    for (k = 0, r = 0; with_value[k] && !(r = qun_cli_optarg(argc, argv, &i, with_value[k], &v)); k++)
-      ;
-    if (r < 0 || (r > 0 && !*v))
-      return qun_cli_usage(self, "%s needs a value", with_value[k]);
-    if (r == 0) {
-      if (argv[i][0] == '-' && argv[i][1])
-        return qun_cli_usage(self, "unknown option '%s'", argv[i]);
-      if (ld.file)
-        return qun_cli_usage(self, "one playbook at a time (compare two with --vs)");
-      ld.file = argv[i];
-      continue;
-    }
-    const char *name = with_value[k];
-    if (strcmp(name, "--config") == 0)
-      ld.config = v;
-    else if (strcmp(name, "--set") == 0) {
-      if (!strchr(v, '=') || ld.nsets == QUN_CLI_MAX_SETS)
-        return qun_cli_usage(self, "--set takes NAME=VALUE");
-      ld.sets[ld.nsets++] = v;
-    } else if (strcmp(name, "--variant") == 0) {
-      if (!strchr(v, '=') || nvariant == QUN_CLI_MAX_SETS)
-        return qun_cli_usage(self, "--variant takes NAME=VALUE (a param of the second variant)");
-      variant_sets[nvariant++] = v;
-    } else if (strcmp(name, "--audience") == 0 && parse_int(v, 1, 10000000, &audience) < 0)
-      return qun_cli_usage(self, "--audience is a number of members from 1 to 10000000");
-    else if (strcmp(name, "--days") == 0 && parse_int(v, 1, 366, &days) < 0)
-      return qun_cli_usage(self, "--days is a number of days from 1 to 366");
-    else if (strcmp(name, "--seed") == 0 && parse_int(v, 0, LONG_MAX, &seed) < 0)
-      return qun_cli_usage(self, "--seed is a whole number");
-    else if (strcmp(name, "--runs") == 0 && parse_int(v, 1, MAX_RUNS, &runs) < 0)
-      return qun_cli_usage(self, "--runs is a number from 1 to %d", MAX_RUNS);
-    else if (strcmp(name, "--members") == 0)
-      members = v;
-    else if (strcmp(name, "--start") == 0)
-      start = v;
-    else if (strcmp(name, "--out") == 0)
-      out = v;
-    else if (strcmp(name, "--model") == 0)
-      model = v;
-    else if (strcmp(name, "--vs") == 0)
-      vs = v;
-  }
-  if (!ld.file)
-    return qun_cli_usage(self, "which playbook?");
-  if (members && audience > 0)
+  struct qun_cli_load ld;
+  static const char *const flags[] = {"--audience=", "--members=", "--start=", "--days=", "--seed=",
+                                      "--runs=", "--model=", "--vs=", "--out=", NULL};
+  const char *val[9] = {NULL};
+  int rc = qun_cli_parse_load(self, argc, argv, QUN_OPT_CONFIG | QUN_OPT_VARIANT, &ld, flags, val);
+  if (rc)
+    return rc;
+  long audience = DEFAULT_AUDIENCE, days = 7, seed = 1, runs = 1;
+  const char *members = val[1], *model = val[6], *vs = val[7], *out = val[8] ? val[8] : "out";
+  if ((rc = qun_cli_int(self, "--audience", val[0], 1, 10000000, &audience)) ||
+      (rc = qun_cli_int(self, "--days", val[3], 1, 366, &days)) ||
+      (rc = qun_cli_int(self, "--seed", val[4], 0, LONG_MAX, &seed)) ||
+      (rc = qun_cli_int(self, "--runs", val[5], 1, MAX_RUNS, &runs)))
+    return rc;
+  if (members && val[0])
     return qun_cli_usage(self, "--audience and --members: one or the other");
-  if (vs && nvariant)
+  if (vs && ld.nvariants)
     return qun_cli_usage(self, "--vs and --variant: one or the other");
-  if (audience < 0)
-    audience = DEFAULT_AUDIENCE;
   struct qun_team team;
   if (qun_team_open(&ld, 0, &team) != 0)
     return QUN_EXIT_FAIL;
-  int rc = QUN_EXIT_OK;
-  /* The window, in the run's zone. */
-  int64_t start_s;
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  if (start && qun_time_parse(start, (int64_t)ts.tv_sec, &start_s) < 0) {
+  int64_t start_ms;
+  if ((rc = qun_cli_start(self, val[2], &start_ms))) {
     qun_team_close(&team);
-    return qun_cli_usage(self, "--start: cannot read \"%s\" as a time (e.g. \"2026-11-23 00:00\" or \"mon 09:00\")", start);
+    return rc;
   }
-  if (!start)
-    start_s = (int64_t)ts.tv_sec / 60 * 60;
   if (mkdir(out, 0777) < 0 && errno != EEXIST) {
     rc = qun_cli_fail("qun sim: cannot create %s (%s)", out, strerror(errno));
     qun_team_close(&team);
     return rc;
   }
   struct variant vars[2] = {{.label = "A", .file = ld.file}, {.label = "B", .file = vs ? vs : ld.file}};
-  int nvars = vs || nvariant ? 2 : 1;
+  int nvars = vs || ld.nvariants ? 2 : 1;
   for (int k = 0; k < nvars; k++) {
     for (int i = 0; i < team.nsets; i++)
       vars[k].sets[vars[k].nsets++] = team.sets[i];
-    for (int i = 0; k == 1 && i < nvariant; i++)
-      vars[k].sets[vars[k].nsets++] = variant_sets[i];
+    for (int i = 0; k == 1 && i < ld.nvariants; i++)
+      vars[k].sets[vars[k].nsets++] = ld.variants[i];
   }
   char path[3][PATH_MAX];
   char err[1024];
@@ -169,7 +106,7 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
       struct qun_sim_opts so = {
           .playbook = vars[k].file, .cfg = team.cfg, .sets = vars[k].sets, .nsets = vars[k].nsets,
           .audience = members ? 0 : (int)audience, .members_csv = members, .model = model,
-          .start_ms = start_s * 1000, .end_ms = (start_s + days * 86400) * 1000,
+          .start_ms = start_ms, .end_ms = start_ms + days * 86400000LL,
           .seed = (uint64_t)(seed + n), .grace_ms = team.grace_ms,
           .transcript = n == 0 ? path[0] : NULL, .requests = n == 0 ? path[1] : NULL, .progress = 1};
       struct qun_sim_result res;
@@ -204,8 +141,8 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
         json_t *v = json_object(), *sets = json_array();
         json_object_set_new(v, "label", json_string(vars[k].label));
         json_object_set_new(v, "playbook", json_string(vars[k].file));
-        for (int i = 0; k == 1 && i < nvariant; i++)
-          json_array_append_new(sets, json_string(variant_sets[i]));
+        for (int i = 0; k == 1 && i < ld.nvariants; i++)
+          json_array_append_new(sets, json_string(ld.variants[i]));
         json_object_set_new(v, "variant", sets);
         json_object_set(v, "summary", vars[k].summary);
         json_array_append_new(list, v);

@@ -8,6 +8,7 @@
 #include "host/config.h"
 #include "core/policy.h"
 #include "core/transcript.h"
+#include "deliver/channel.h"
 #include "deliver/worker.h"
 #include "store/store.h"
 
@@ -45,6 +46,48 @@ static void policy_line(struct qun_run *r, const char *ev, const char *target, c
   qun_run_emit(r, ev, f);
 }
 
+/* What qun check (and the dry-run's report) should tell the author:
+ * a send that the host's policies hold back or drop. */
+static void policy_warning(struct qun_run *r, const struct qun_out *m, const struct qun_quiet *q) {
+  lua_State *L = r->sb ? r->sb->L : NULL;
+  char from[24], to[24];
+  snprintf(from, sizeof from, "%02d:%02d", q->from / 60, q->from % 60);
+  snprintf(to, sizeof to, "%02d:%02d", q->to / 60, q->to % 60);
+  if (strcmp(m->reason, "member_cap") == 0)
+    qun_run_warn(r, L, "a member is over the daily cap of %d messages (caps.member_per_day): "
+                       "this send is dropped for them", r->o.cfg->member_per_day);
+  else if (m->state == QUN_OUT_DEFERRED)
+    qun_run_warn(r, L, "this send falls in quiet hours %s-%s: it waits until %s", from, to, to);
+  else
+    qun_run_warn(r, L, "this send falls in quiet hours %s-%s and is dropped (quiet_hours.action)",
+                 from, to);
+}
+
+/* A text over its channel's limit fails at delivery: say so now. */
+static void check_size(struct qun_run *r, const char *channel, const char *msg) {
+  const struct qun_channel *c = qun_config_channel(r->o.cfg, channel);
+  if (!c)
+    return;
+  static const char *const kinds[] = {"text", "markdown"};
+  json_t *o = NULL;
+  for (int i = 0; i < 2; i++) {
+    const struct qun_chan_limit *lim = qun_chan_limit(c->type, kinds[i]);
+    if (!lim || (strcmp(lim->unit, "bytes") != 0 && strcmp(lim->unit, "characters") != 0))
+      continue;
+    if (!o && !(o = json_loads(msg, 0, NULL)))
+      return;
+    const char *text = json_string_value(json_object_get(o, kinds[i]));
+    if (!text)
+      continue;
+    size_t n = strcmp(lim->unit, "bytes") == 0 ? strlen(text) : qun_chan_utf8_chars(text);
+    if (n > lim->max)
+      qun_run_warn(r, r->sb ? r->sb->L : NULL, "%s is %zu %s: over %s's limit of %zu %s for %s; "
+                   "it will fail at delivery", kinds[i], n, lim->unit, c->type, lim->max, lim->unit,
+                   lim->what);
+  }
+  json_decref(o);
+}
+
 int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t errlen) {
   const struct qun_config *cfg = r->o.cfg;
   const char *channel = channel_of(cfg, s->target, err, errlen);
@@ -79,14 +122,17 @@ int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t 
       m.next_try = qun_quiet_open_at(&q, qun_run__floor_s(now)) * 1000;
     }
   }
+  check_size(r, channel, s->msg);
   int created;
   if (qun_store_out_add(r->st, &m, now, &created) < 0) {
     snprintf(err, errlen, "cannot queue the message: %s", qun_store_errmsg(r->st));
     return -1;
   }
-  if (created && m.state != QUN_OUT_QUEUED)
+  if (created && m.state != QUN_OUT_QUEUED) {
     policy_line(r, m.state == QUN_OUT_DROPPED ? "dropped" : "deferred", s->target, m.reason,
                 m.state == QUN_OUT_DEFERRED ? m.next_try : -1);
+    policy_warning(r, &m, &q);
+  }
   return 0;
 }
 

@@ -202,17 +202,22 @@ static json_t *facts(struct sim *s) {
 
 struct lines {
   struct qun_summary *sum;
-  json_t *keep;
+  json_t *keep, *errors;
 };
 
 static int add_line(void *ud, int64_t id, const char *line) {
   (void)id;
   struct lines *l = ud;
-  qun_summary_line(l->sum, line, strlen(line));
-  if (l->keep) {
+  size_t len = strlen(line);
+  qun_summary_line(l->sum, line, len);
+  int error = len > 40 && strstr(line, "\"ev\":\"error\"");
+  if (l->keep || error) {
     json_t *j = json_loads(line, 0, NULL);
-    if (j)
-      json_array_append_new(l->keep, j);
+    if (j && error)
+      json_array_append(l->errors, j);
+    if (j && l->keep)
+      json_array_append(l->keep, j);
+    json_decref(j);
   }
   return 0;
 }
@@ -269,9 +274,11 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
     if (tty)
       progress(&s, t, t >= o->end_ms);
   }
-  struct lines l = {qun_summary_new(), o->keep ? json_array() : NULL};
+  struct lines l = {qun_summary_new(), o->keep ? json_array() : NULL, json_array()};
   qun_store_transcript_since(s.st, qun_run_id(s.run), 0, -1, add_line, &l);
   json_t *f = facts(&s);
+  res->warnings = json_incref(json_object_get(f, "warnings"));
+  res->errors = l.errors;
   res->summary = qun_summary_finish(l.sum, f, &res->timeline);
   json_decref(f);
   res->lines = l.keep;
@@ -296,5 +303,7 @@ void qun_sim_result_free(struct qun_sim_result *res) {
   json_decref(res->timeline);
   json_decref(res->lines);
   json_decref(res->requests);
+  json_decref(res->warnings);
+  json_decref(res->errors);
   memset(res, 0, sizeof *res);
 }

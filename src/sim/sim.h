@@ -38,6 +38,8 @@ struct qun_sim_result {
   json_t *timeline;  /* for report.html */
   json_t *lines;     /* keep: the transcript lines, parsed, in order */
   json_t *requests;  /* keep: the recorded requests */
+  json_t *warnings;  /* the playbook's warnings ("file:line: warning: ..."), in order */
+  json_t *errors;    /* handler errors: the transcript's error lines, in order */
 };
 
 /* Runs the dry-run. 0, or -1 with one line in err (a playbook that does
