@@ -104,7 +104,9 @@ int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t 
              (long long)(r->job ? r->due_ms : 0), ++r->sends, s->target);
   struct qun_out m = {.run_id = r->run_id, .key = s->key ? s->key : key, .channel = channel,
                       .target = s->target, .member = s->member, .msg = s->msg,
-                      .job = r->job ? r->job : "load", .due = now,
+                      .job = r->job ? r->job : "load",
+                      /* meant to go when its occurrence was due: a late handler makes it late */
+                      .due = r->timed && r->due_ms < now ? r->due_ms : now,
                       .day = qun_local_day(qun_run__floor_s(now)), .state = QUN_OUT_QUEUED,
                       .next_try = now};
   struct qun_quiet q = {cfg && cfg->quiet_from >= 0 ? cfg->quiet_from : 0,

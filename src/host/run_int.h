@@ -60,6 +60,7 @@ struct qun_run {
   /* the call in progress */
   const char *job;
   int64_t due_ms;
+  int timed;       /* the call is a schedule's occurrence or a job: its sends are due at due_ms */
   int seq;
   /* transcript file */
   FILE *tfile;

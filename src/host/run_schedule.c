@@ -67,7 +67,9 @@ void qun_run__fire_decl(struct qun_run *r, size_t i, int64_t due_ms) {
   lua_setfield(L, -2, "name");
   lua_pushinteger(L, qun_run__floor_s(due_ms));
   lua_setfield(L, -2, "due");
+  r->timed = 1;
   qun_run__call(r, d->name, due_ms, 1, redo_fired, d);
+  r->timed = 0;
 }
 
 /* ---- one-off jobs ---- */
@@ -163,7 +165,9 @@ void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms) {
   free(c.args);
   char job[160];
   snprintf(job, sizeof job, "%s", c.handler);
+  r->timed = 1;
   qun_run__call(r, job, due_ms, nargs, redo_failed, &id);
+  r->timed = 0;
 }
 
 static void skipped(struct qun_run *r, const struct decl *d, int64_t due_ms) {
