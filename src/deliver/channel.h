@@ -53,6 +53,17 @@ struct qun_chan_req {
 
 enum qun_chan_verdict { QUN_CHAN_SENT, QUN_CHAN_RETRY, QUN_CHAN_DEAD };
 
+/* The longest text a platform carries for one message field, so `qun check`
+ * can warn before a run; render enforces the same numbers on what it
+ * sends. A type lists its limits as {kind, max, unit}, ended by {NULL}. */
+enum qun_chan_unit { QUN_CHAN_BYTES = 1, QUN_CHAN_CHARS = 2 /* Unicode code points */ };
+
+struct qun_chan_limit {
+  const char *kind; /* the message field: "text", "markdown" */
+  size_t max;
+  enum qun_chan_unit unit;
+};
+
 struct qun_chan_result {
   enum qun_chan_verdict verdict;
   int64_t retry_after_ms; /* RETRY: how long the platform asked us to wait, or -1 */
@@ -75,6 +86,7 @@ struct qun_chan_type {
                 char *err, size_t errlen);
   /* Reads the platform's answer. NULL for local channels. */
   void (*read)(const struct qun_channel *c, const struct qun_http_res *res, struct qun_chan_result *out);
+  const struct qun_chan_limit *limits; /* ended by {NULL}; NULL: no text limit */
 };
 
 /* The type named `name` ("wecom", ...), or NULL. */
@@ -83,6 +95,9 @@ const struct qun_chan_type *qun_chan_type(const char *name);
  * default. Returns how many (0: unlimited). */
 int qun_chan_rates(const struct qun_channel *c, const struct qun_chan_type *t, struct qun_rate *out);
 void qun_chan_req_free(struct qun_chan_req *r);
+/* The limit of message field `kind` on channel type `type`, in *unit
+ * (may be NULL); 0 if the type has none for that field (or is unknown). */
+size_t qun_chan_text_limit(const char *type, const char *kind, enum qun_chan_unit *unit);
 
 /* ---- shared by the ch_*.c ---- */
 
@@ -112,5 +127,9 @@ char *qun_chan_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 int qun_chan_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
 /* Number of Unicode code points of UTF-8 text (platform limits in characters). */
 size_t qun_chan_utf8_chars(const char *s);
+/* Replaces each occurrence of secret in the string buf (of size bytes) with
+ * "***", in place, cutting what no longer fits: for a reason that quotes a
+ * platform's or curl's words, in case they echo a credential. */
+void qun_chan_scrub(char *buf, size_t size, const char *secret);
 
 #endif
