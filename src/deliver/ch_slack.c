@@ -264,14 +264,16 @@ static int text(const json_t *msg, int markdown, json_t **out, char *err, size_t
   }
   struct mrkdwn m = {0};
   int rc = mentions(msg, &m.b, err, errlen);
+  if (rc < 0) {
+    free(qun_md_buf_take(&m.b));
+    return rc;
+  }
   if (markdown)
     qun_md_walk(s, strlen(s), &mrkdwn_sink, &m);
   else
     esc(&m.b, s, strlen(s));
   char *t = qun_md_buf_take(&m.b);
-  if (rc < 0)
-    ;
-  else if (!t)
+  if (!t)
     rc = oom(err, errlen);
   else if (!*s)
     snprintf(err, errlen, "slack: the %s is empty", field), rc = QUN_EINVAL;
