@@ -51,7 +51,7 @@ static char at(const struct walk *w, size_t i) { return i < w->len ? w->p[i] : '
 static int opener(const struct walk *w, size_t i, size_t k) {
   const char *d = delims[k].d;
   size_t n = delims[k].n;
-  if (memcmp(w->p + i, d, n) != 0 || is_space(at(w, i + n)) || at(w, i + n) == '\n')
+  if (i + n > w->len || memcmp(w->p + i, d, n) != 0 || is_space(at(w, i + n)) || at(w, i + n) == '\n')
     return 0;
   if (n == 1 && (at(w, i + 1) == d[0] || (i > 0 && w->p[i - 1] == d[0])))
     return 0; /* a single * or _ is not part of a run */

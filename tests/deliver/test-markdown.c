@@ -133,6 +133,24 @@ static void test_deep_nesting(void **state) {
   free(got);
 }
 
+/* The walk reads len bytes and no more (ASan checks): each input is
+ * copied to a buffer of exactly its length, no NUL after it. */
+static void test_reads_only_len(void **state) {
+  (void)state;
+  static const char *const inputs[] = {"a *", "a **", "x_", "~", "~~", "`", "[", "[a]", "[a](", "![", "<font",
+                                       "</fon", "\\", "#", "> ", "- ", "```", "*a*", "**a**", "_a_"};
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    size_t n = strlen(inputs[i]);
+    char *md = malloc(n);
+    memcpy(md, inputs[i], n);
+    struct trace t = {0};
+    qun_md_walk(md, n, &sink, &t);
+    assert_false(t.bad || t.depth);
+    free(qun_md_buf_take(&t.b));
+    free(md);
+  }
+}
+
 /* Random strings of markup characters: every span balances, none crosses a
  * line, code holds no span and links do not nest. */
 static void test_random_balanced(void **state) {
@@ -190,6 +208,7 @@ int main(void) {
       cmocka_unit_test(test_lines),           cmocka_unit_test(test_spans),
       cmocka_unit_test(test_not_markup),      cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_random_balanced), cmocka_unit_test(test_hostile_is_fast),
+      cmocka_unit_test(test_reads_only_len),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
