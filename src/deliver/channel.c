@@ -183,3 +183,44 @@ size_t qun_chan_utf8_chars(const char *s) {
     n += ((unsigned char)*s & 0xC0) != 0x80;
   return n;
 }
+
+/* A reason cut at its buffer's end may end in the first part of a secret. */
+static void scrub_tail(char *buf, size_t size, const char *secret, size_t k) {
+  size_t n = strlen(buf);
+  if (n + 1 < size)
+    return; /* not cut */
+  for (size_t m = k - 1 < n ? k - 1 : n; m >= 4 || (m > 0 && m == k - 1); m--)
+    if (memcmp(buf + n - m, secret, m) == 0) {
+      snprintf(buf + n - m, size - (n - m), "***");
+      return;
+    }
+}
+
+void qun_chan_scrub(char *buf, size_t size, const char *secret) {
+  size_t k = secret ? strlen(secret) : 0;
+  if (!k || !size)
+    return;
+  if (!strstr(buf, secret)) {
+    scrub_tail(buf, size, secret, k);
+    return;
+  }
+  char *out = malloc(size);
+  if (!out) { /* cannot rebuild: hide the whole reason rather than leak */
+    snprintf(buf, size, "***");
+    return;
+  }
+  size_t n = 0;
+  for (const char *p = buf; *p && n + 1 < size;) {
+    if (strncmp(p, secret, k) == 0) {
+      for (const char *r = "***"; *r && n + 1 < size; r++)
+        out[n++] = *r;
+      p += k;
+    } else {
+      out[n++] = *p++;
+    }
+  }
+  out[n] = '\0';
+  memcpy(buf, out, n + 1);
+  free(out);
+  scrub_tail(buf, size, secret, k);
+}

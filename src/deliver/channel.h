@@ -127,5 +127,9 @@ char *qun_chan_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 int qun_chan_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
 /* Number of Unicode code points of UTF-8 text (platform limits in characters). */
 size_t qun_chan_utf8_chars(const char *s);
+/* Replaces each occurrence of secret in the string buf (of size bytes) with
+ * "***", in place, cutting what no longer fits: for a reason that quotes a
+ * platform's or curl's words, in case they echo a credential. */
+void qun_chan_scrub(char *buf, size_t size, const char *secret);
 
 #endif
