@@ -240,6 +240,21 @@ static void run_loop(uv_loop_t *loop, struct qun_worker *w, struct h *h, int wan
   uv_run(loop, UV_RUN_NOWAIT);
 }
 
+/* The same with the worker on a virtual clock (HTTP stays real): when
+ * nothing is in flight the clock jumps to the next waiting message, so a
+ * platform's 60 s pause costs no time. */
+static void run_loop_jumping(uv_loop_t *loop, struct qun_worker *w, struct h *h, int want) {
+  for (int spins = 0; spins < 20000 && qun_store_out_count(h->st, 1, QUN_OUT_SENT) +
+                                               qun_store_out_count(h->st, 1, QUN_OUT_DEAD) < want; spins++) {
+    qun_worker_run(w);
+    uv_run(loop, UV_RUN_NOWAIT);
+    if (!qun_worker_inflight(w) && qun_worker_next(w) > h->vnow)
+      h->vnow = qun_worker_next(w);
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
 static void close_loop(uv_loop_t *loop) {
   uv_run(loop, UV_RUN_DEFAULT);
   assert_int_equal(uv_loop_close(loop), 0);
@@ -267,7 +282,11 @@ static void test_live_webhook_keys(void **state) {
   assert_int_equal(sink_count(s), 2);
   struct sink_req r;
   char v[256];
-  assert_true(sink_get(s, 0, &r));
+  assert_true(sink_get(s, 0, &r)); /* the two went in parallel: find "one" */
+  if (!strstr(r.body, "\"one\"")) {
+    sink_req_free(&r);
+    assert_true(sink_get(s, 1, &r));
+  }
   assert_string_equal(r.method, "POST");
   assert_string_equal(r.url, "/qun");
   assert_string_equal(sink_header(&r, "Idempotency-Key", v, sizeof v), "1/tick@0#1/group:g1");
@@ -396,6 +415,142 @@ static void test_in_flight_sent_again_same_key(void **state) {
   sink_stop(s);
 }
 
+/* Every channel type, live through libcurl to the sink: the bytes that
+ * arrive (method, path and query, body, the signatures in them) are the
+ * ones the channel renders for that instant — the instant is read back
+ * from the request where a signature carries it. */
+static int64_t stamp_of(const struct sink_req *r, const char *type) {
+  if (strcmp(type, "dingtalk") == 0) {
+    const char *p = strstr(r->url, "&timestamp=");
+    return p ? strtoll(p + 11, NULL, 10) : -1;
+  }
+  if (strcmp(type, "feishu") == 0) {
+    json_t *b = json_loads(r->body, 0, NULL);
+    int64_t t = b ? strtoll(json_string_value(json_object_get(b, "timestamp")) ?: "-1", NULL, 10) * 1000 : -1;
+    json_decref(b);
+    return t;
+  }
+  return 0;
+}
+
+static void test_every_channel_through_the_sink(void **state) {
+  (void)state;
+  struct sink *s = sink_start();
+  sink_default(s, 200, "{\"errcode\":0,\"errmsg\":\"ok\",\"code\":0,\"msg\":\"success\",\"ok\":true,\"result\":{}}");
+  struct h h;
+  h_init(&h, -1);
+  static const struct { const char *type, *field, *value, *secret; } chans[] = {
+      {"wecom", "key", "wk-123456", NULL}, {"dingtalk", "token", "dt-abcdef", "SEC-ding-123"},
+      {"feishu", "hook", "fs-hook-id", "fs-secret-1"}, {"slack", "url", "/services/T0/B0/X0", NULL},
+      {"telegram", "token", "123456:ABC-def", NULL}, {"webhook", "url", "/qun/hook", "wh-secret-9"}};
+  enum { N = sizeof chans / sizeof chans[0] };
+  char name[N][16], group[N][16], text[N][160];
+  for (int i = 0; i < N; i++) {
+    snprintf(name[i], sizeof name[i], "c%d", i), snprintf(group[i], sizeof group[i], "g%d", i);
+    struct qun_channel *c = add_channel(&h, name[i], chans[i].type);
+    char v[256];
+    if (chans[i].value[0] == '/')
+      snprintf(v, sizeof v, "%s%s", sink_base(s), chans[i].value);
+    else
+      snprintf(v, sizeof v, "%s", chans[i].value);
+    if (strcmp(chans[i].field, "key") == 0) c->key = strdup(v);
+    if (strcmp(chans[i].field, "token") == 0) c->token = strdup(v);
+    if (strcmp(chans[i].field, "hook") == 0) c->hook = strdup(v);
+    if (strcmp(chans[i].field, "url") == 0) c->url = strdup(v);
+    if (chans[i].secret) c->secret = strdup(chans[i].secret);
+    if (chans[i].value[0] != '/') c->base_url = strdup(sink_base(s));
+    add_group(&h, group[i], name[i]);
+    h.cfg.groups[h.cfg.ngroups - 1].chat = strdup("-100123");
+    char target[128], key[32];
+    snprintf(target, sizeof target, "group:%s", group[i]), snprintf(key, sizeof key, "key-%d", i);
+    snprintf(text[i], sizeof text[i], "早安 %s 👋 <b>&", chans[i].type);
+    queue(&h, key, name[i], target, text[i]);
+  }
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct qun_worker *w = worker(&h, &loop);
+  qun_worker_load(w);
+  run_loop(&loop, w, &h, N, 5000);
+  assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_SENT), N);
+  assert_int_equal(sink_count(s), N);
+  for (int k = 0; k < N; k++) {
+    struct sink_req r;
+    assert_true(sink_get(s, k, &r));
+    int i = -1;
+    for (int j = 0; j < N; j++) /* which channel sent it: the text says */
+      if (strstr(r.body, chans[j].type) && (i < 0 || strlen(chans[j].type) > strlen(chans[i].type)))
+        i = j;
+    assert_true(i >= 0);
+    const struct qun_channel *c = &h.cfg.channels[i];
+    char msg[256], target[64], key[32];
+    snprintf(msg, sizeof msg, "{\"text\":\"%s\"}", text[i]);
+    snprintf(target, sizeof target, "group:%s", group[i]), snprintf(key, sizeof key, "key-%d", i);
+    json_t *m = json_loads(msg, 0, NULL);
+    struct qun_chan_msg cm = {.msg = m, .target = target, .chat = "-100123", .key = key,
+                              .now_ms = stamp_of(&r, chans[i].type)};
+    struct qun_chan_req want = {0};
+    char err[256];
+    assert_int_equal(qun_chan_type(chans[i].type)->render(c, &cm, &want, err, sizeof err), 0);
+    json_decref(m);
+    assert_string_equal(r.method, want.method);
+    assert_string_equal(want.url + strlen(sink_base(s)), r.url); /* path and query, signature included */
+    assert_int_equal(r.len, want.len);
+    assert_memory_equal(r.body, want.body, want.len);
+    for (int j = 0; want.headers[j]; j++) { /* every header the channel set arrived as set */
+      char hv[512], name_[64];
+      const char *colon = strchr(want.headers[j], ':');
+      snprintf(name_, sizeof name_, "%.*s", (int)(colon - want.headers[j]), want.headers[j]);
+      assert_non_null(sink_header(&r, name_, hv, sizeof hv));
+      assert_string_equal(hv, colon + 2);
+    }
+    qun_chan_req_free(&want);
+    sink_req_free(&r);
+  }
+  /* No credential in any transcript line. */
+  assert_null(strstr(h.lines, "wk-123456"));
+  assert_null(strstr(h.lines, "SEC-ding"));
+  assert_null(strstr(h.lines, "123456:ABC"));
+  qun_worker_free(w);
+  close_loop(&loop);
+  h_free(&h);
+  sink_stop(s);
+}
+
+/* The platforms' throttling codes hold the channel and retry; their
+ * permanent codes make a dead letter with the platform's words. */
+static void test_platform_codes(void **state) {
+  (void)state;
+  struct sink *s = sink_start();
+  sink_push(s, 200, NULL, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 0);
+  sink_push(s, 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}", 0);
+  sink_push(s, 200, NULL, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}", 0);
+  struct h h;
+  h_init(&h, at("2026-11-23 09:00"));
+  struct qun_channel *c = add_channel(&h, "wx", "wecom");
+  c->key = strdup("the-robot-key"), c->base_url = strdup(sink_base(s));
+  add_group(&h, "g1", "wx");
+  queue(&h, "a", "wx", "group:g1", "first");
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct qun_worker *w = worker(&h, &loop);
+  qun_worker_load(w);
+  run_loop_jumping(&loop, w, &h, 1);
+  assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_SENT), 1);
+  /* held for the minute WeCom's limit spans, then sent */
+  assert_non_null(strstr(h.lines, "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"deferred\",\"to\":\"group:g1\",\"reason\":\"retry\",\"job\":\"j\",\"until\":\"2026-11-23T09:01:00+08:00\",\"error\":\"wecom errcode 45009"));
+  assert_non_null(strstr(h.lines, "{\"t\":\"2026-11-23T09:01:00+08:00\",\"ev\":\"send\""));
+  queue(&h, "b", "wx", "group:g1", "second");
+  qun_worker_load(w);
+  run_loop_jumping(&loop, w, &h, 2);
+  assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_DEAD), 1);
+  assert_non_null(strstr(h.lines, "93000"));
+  assert_null(strstr(h.lines, "the-robot-key"));
+  qun_worker_free(w);
+  close_loop(&loop);
+  h_free(&h);
+  sink_stop(s);
+}
+
 static int setup(void **state) {
   (void)state;
   return qun_tz_set("Asia/Shanghai");
@@ -410,6 +565,8 @@ int main(void) {
       cmocka_unit_test(test_live_retries),
       cmocka_unit_test(test_live_dead_letter),
       cmocka_unit_test(test_in_flight_sent_again_same_key),
+      cmocka_unit_test(test_every_channel_through_the_sink),
+      cmocka_unit_test(test_platform_codes),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
