@@ -15,35 +15,73 @@
 
 #define EVENT_POLL_MS 200
 
+#define DRAIN_MS 5000 /* how long a stop waits for requests in flight */
+
 struct daemon {
   struct qun_run *run;
   struct qun_http *http;
   uv_idle_t reaper;
   int killed;
   uv_signal_t sigint, sigterm;
-  uv_timer_t poll;
-  int stopping;
+  uv_timer_t poll, drain;
+  int stopping, finished;
 };
 
 static void close_cb(uv_handle_t *h) {
   (void)h;
 }
 
+/* The end: the run closes (its scheduler and worker with it). */
+static void finish(struct daemon *d) {
+  if (d->finished)
+    return;
+  d->finished = 1;
+  uv_close((uv_handle_t *)&d->sigint, close_cb);
+  uv_close((uv_handle_t *)&d->sigterm, close_cb);
+  uv_close((uv_handle_t *)&d->drain, close_cb);
+  qun_run_close(d->run);
+  d->run = NULL;
+}
+
+static void on_drained(void *ud) {
+  finish(ud);
+}
+
+static void on_drain_timeout(uv_timer_t *t) {
+  struct daemon *d = t->data;
+  if (d->run && qun_run_inflight(d->run))
+    fprintf(stderr, "qun: %d request%s still in flight: they stay queued and go out at the next start\n",
+            qun_run_inflight(d->run), qun_run_inflight(d->run) == 1 ? "" : "s");
+  finish(d);
+}
+
+/* A stop takes nothing new (events, schedules) and lets what is in flight
+ * finish, so that its outcome is recorded and not sent again next time. */
 static void stop(struct daemon *d) {
   if (d->stopping)
     return;
   d->stopping = 1;
   qun_http_stop(d->http); /* answers what is waiting first */
   d->http = NULL;
-  uv_close((uv_handle_t *)&d->sigint, close_cb);
-  uv_close((uv_handle_t *)&d->sigterm, close_cb);
   uv_close((uv_handle_t *)&d->poll, close_cb);
-  qun_run_close(d->run); /* closes the scheduler's timer */
-  d->run = NULL;
+  if (!d->run) {
+    finish(d);
+    return;
+  }
+  int n = qun_run_inflight(d->run);
+  if (n)
+    fprintf(stderr, "qun: waiting up to %d s for %d request%s in flight (again to stop at once)\n",
+            DRAIN_MS / 1000, n, n == 1 ? "" : "s");
+  uv_timer_start(&d->drain, on_drain_timeout, DRAIN_MS, 0);
+  qun_run_drain(d->run, on_drained, d);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
   struct daemon *d = h->data;
+  if (d->stopping) { /* a second one: now */
+    finish(d);
+    return;
+  }
   fprintf(stderr, "qun: %s, stopping\n", signum == SIGINT ? "interrupted" : "terminated");
   stop(d);
 }
@@ -127,7 +165,8 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
     uv_signal_init(&loop, &d.sigint);
     uv_signal_init(&loop, &d.sigterm);
     uv_timer_init(&loop, &d.poll);
-    d.sigint.data = d.sigterm.data = d.poll.data = &d;
+    uv_timer_init(&loop, &d.drain);
+    d.sigint.data = d.sigterm.data = d.poll.data = d.drain.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
     uv_timer_start(&d.poll, on_poll, 0, EVENT_POLL_MS);

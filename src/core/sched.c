@@ -32,7 +32,7 @@ static void on_timer(uv_timer_t *t);
 
 /* REAL: the one timer follows the earliest job. */
 static void arm(struct qun_sched *s) {
-  if (s->o.mode != QUN_CLOCK_REAL || s->firing)
+  if (s->o.mode != QUN_CLOCK_REAL || s->firing || s->stopped)
     return;
   const struct qun_jobheap_item *top = qun_jobheap_peek(&s->heap);
   if (!top) {
@@ -145,4 +145,8 @@ int qun_sched_run_until(struct qun_sched *s, int64_t until_ms) {
 
 void qun_sched_stop(struct qun_sched *s) {
   s->stopped = 1;
+  if (s->o.mode == QUN_CLOCK_REAL && s->armed_for >= 0) {
+    uv_timer_stop(&s->timer);
+    s->armed_for = -1;
+  }
 }

@@ -44,7 +44,8 @@ int64_t qun_sched_next_due(const struct qun_sched *s);              /* -1 if non
 /* VIRTUAL: fires every job due at or before until_ms in (due, seq) order,
  * moving now to each; then now = until_ms. Returns the number fired. */
 int qun_sched_run_until(struct qun_sched *s, int64_t until_ms);
-/* Makes run_until return after the job being fired. */
+/* Makes run_until return after the job being fired; REAL: nothing fires
+ * any more (the timer is stopped and never re-armed). */
 void qun_sched_stop(struct qun_sched *s);
 
 #endif

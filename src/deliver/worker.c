@@ -56,6 +56,9 @@ struct qun_worker {
   struct done *flying; /* requests in flight */
   struct done *done, **done_tail;
   uint64_t rnd;
+  int draining;
+  void (*drained)(void *ud);
+  void *drained_ud;
 };
 
 static int64_t now_ms(struct qun_worker *w) {
@@ -244,9 +247,24 @@ static void on_check(uv_check_t *h) {
     return;
   }
   commit_done(w);
-  qun_worker_run(w); /* slots freed, retries due */
+  if (!w->draining)
+    qun_worker_run(w); /* slots freed, retries due */
   if (w->o.committed)
-    w->o.committed(w->o.ud);
+    w->o.committed(w->o.ud); /* the transcript file gets the lines */
+  if (w->draining && !w->inflight && w->drained) {
+    void (*cb)(void *) = w->drained;
+    w->drained = NULL;
+    cb(w->drained_ud);
+  }
+}
+
+void qun_worker_drain(struct qun_worker *w, void (*done)(void *ud), void *ud) {
+  w->draining = 1;
+  w->drained = done, w->drained_ud = ud;
+  if (w->o.loop)
+    uv_check_start(&w->check, on_check); /* reports from the loop, even with nothing in flight */
+  else
+    done(ud);
 }
 
 /* ---- transports ---- */
@@ -408,6 +426,8 @@ static int start(struct qun_worker *w, struct done *d, int64_t now) {
 }
 
 void qun_worker_run(struct qun_worker *w) {
+  if (w->draining)
+    return;
   int64_t now = now_ms(w);
   int max = w->o.max_inflight ? w->o.max_inflight : QUN_WORKER_INFLIGHT;
   const struct qun_jobheap_item *top;

@@ -65,6 +65,10 @@ int qun_worker_load(struct qun_worker *w);
 /* Hands what is due now to the transport; in a dry-run the outcomes are
  * committed before it returns. Call with no transaction open. */
 void qun_worker_run(struct qun_worker *w);
+/* Live, when stopping: nothing new goes to the transport; done(ud) is
+ * called (from the loop) once every request in flight has its outcome
+ * committed. What still waits stays queued for the next start. */
+void qun_worker_drain(struct qun_worker *w, void (*done)(void *ud), void *ud);
 /* When the next waiting message is due (ms), or -1. */
 int64_t qun_worker_next(const struct qun_worker *w);
 /* Requests in flight and messages waiting in memory. */

@@ -34,6 +34,8 @@ static const struct {
 };
 #define NTYPES (sizeof channel_types / sizeof channel_types[0])
 
+static void sort_config(struct qun_config *cfg);
+
 struct load {
   struct qun_config *cfg;
   const char *path;
@@ -473,7 +475,9 @@ static int check_all(lua_State *L) {
     lua_pop(L, 1);
   }
   check_channels(L, ld, v);
+  sort_config(cfg); /* groups look their channel up */
   check_groups(L, ld, v);
+  sort_config(cfg);
   static const char *const refs[] = {"members_channel", "payout_channel"};
   for (size_t k = 0; k < 2; k++) {
     i = setting_index(refs[k]);
@@ -632,16 +636,32 @@ void qun_config_redact(const struct qun_config *cfg, char *buf, size_t len) {
   }
 }
 
+static int cmp_channel(const void *a, const void *b) {
+  return strcmp(((const struct qun_channel *)a)->name, ((const struct qun_channel *)b)->name);
+}
+
+static int cmp_group(const void *a, const void *b) {
+  return strcmp(((const struct qun_group *)a)->id, ((const struct qun_group *)b)->id);
+}
+
+/* Lookups by name are binary searches: a config may generate 10 000 robots. */
+static void sort_config(struct qun_config *cfg) {
+  if (cfg->nchannels)
+    qsort(cfg->channels, cfg->nchannels, sizeof *cfg->channels, cmp_channel);
+  if (cfg->ngroups)
+    qsort(cfg->groups, cfg->ngroups, sizeof *cfg->groups, cmp_group);
+}
+
 const struct qun_channel *qun_config_channel(const struct qun_config *cfg, const char *name) {
-  for (size_t i = 0; cfg && i < cfg->nchannels; i++)
-    if (strcmp(cfg->channels[i].name, name) == 0)
-      return &cfg->channels[i];
-  return NULL;
+  if (!cfg || !cfg->nchannels)
+    return NULL;
+  struct qun_channel key = {.name = (char *)name};
+  return bsearch(&key, cfg->channels, cfg->nchannels, sizeof key, cmp_channel);
 }
 
 const struct qun_group *qun_config_group(const struct qun_config *cfg, const char *id) {
-  for (size_t i = 0; cfg && i < cfg->ngroups; i++)
-    if (strcmp(cfg->groups[i].id, id) == 0)
-      return &cfg->groups[i];
-  return NULL;
+  if (!cfg || !cfg->ngroups)
+    return NULL;
+  struct qun_group key = {.id = (char *)id};
+  return bsearch(&key, cfg->groups, cfg->ngroups, sizeof key, cmp_group);
 }

@@ -63,6 +63,11 @@ int qun_run_dispatch_in_tx(struct qun_run *r);
 void qun_run_after_commit(struct qun_run *r, int committed);
 
 int64_t qun_run_now(const struct qun_run *r);
+/* Real clock, when stopping: nothing fires any more; done(ud) once the
+ * requests in flight have their outcomes committed (then close the run). */
+void qun_run_drain(struct qun_run *r, void (*done)(void *ud), void *ud);
+/* Requests in flight. */
+int qun_run_inflight(const struct qun_run *r);
 /* Sets the owner's one timer (opts.wake) to due_ms (now if earlier),
  * replacing the previous one; it fires in order with the run's jobs. */
 void qun_run_wake(struct qun_run *r, int64_t due_ms);

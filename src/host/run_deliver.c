@@ -195,3 +195,15 @@ void qun_run__deliver(struct qun_run *r) {
   rearm(r);
   r->delivering = 0;
 }
+
+void qun_run_drain(struct qun_run *r, void (*done)(void *ud), void *ud) {
+  qun_sched_stop(r->sched);
+  if (r->worker)
+    qun_worker_drain(r->worker, done, ud);
+  else
+    done(ud);
+}
+
+int qun_run_inflight(const struct qun_run *r) {
+  return r->worker ? qun_worker_inflight(r->worker) : 0;
+}
