@@ -377,7 +377,8 @@ json_t *qun_timeline_build(struct qun_timeline *tl, const json_t *windows, json_
   free(lanes);
   coarse_free(&c);
 
-  qsort(es.v, es.n, sizeof *es.v, by_time);
+  if (es.n > 1)
+    qsort(es.v, es.n, sizeof *es.v, by_time);
   json_t *out = json_array();
   struct qun_smap seen;
   qun_smap_init(&seen);
