@@ -474,20 +474,13 @@ static int dispatch(struct qun_summary *s, const json_t *l, const char *ev, cons
   return 0; /* a kind this version does not know: counted, not bad */
 }
 
-void qun_summary_line(struct qun_summary *s, const char *line, size_t len) {
-  size_t i = 0;
-  while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
-    i++;
-  if (i == len)
-    return; /* a blank line is no line */
+void qun_summary_object(struct qun_summary *s, const json_t *l) {
   s->lines++;
-  json_t *l = json_loadb(line, len, 0, NULL);
   const char *ev = str(l, "ev");
   struct qun_stamp t;
   if (!json_is_object(l) || !ev || qun_rfc3339_parse(str(l, "t"), &t) < 0 ||
       dispatch(s, l, ev, &t) < 0) {
     s->bad++;
-    json_decref(l);
     return;
   }
   qun_smap_inc(&s->by_ev, ev, 1);
@@ -500,5 +493,15 @@ void qun_summary_line(struct qun_summary *s, const char *line, size_t len) {
     snprintf(s->last_t, sizeof s->last_t, "%s", str(l, "t"));
   }
   s->span = 1;
+}
+
+void qun_summary_line(struct qun_summary *s, const char *line, size_t len) {
+  size_t i = 0;
+  while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
+    i++;
+  if (i == len)
+    return; /* a blank line is no line */
+  json_t *l = json_loadb(line, len, 0, NULL);
+  qun_summary_object(s, l); /* NULL (not JSON) counts as a bad line */
   json_decref(l);
 }

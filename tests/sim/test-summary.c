@@ -166,6 +166,35 @@ static void test_basic(void **state) {
   json_decref(sum);
 }
 
+/* Lines given as objects add up to the same summary as their text. */
+static void test_objects(void **state) {
+  (void)state;
+  struct qun_summary *s = qun_summary_new();
+  FILE *f = fopen(data_path("basic.jsonl"), "r");
+  assert_non_null(f);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, f)) >= 0) {
+    if (n <= 1)
+      continue; /* the blank line: no line either way */
+    json_t *l = json_loadb(line, (size_t)n, 0, NULL);
+    qun_summary_object(s, l);
+    json_decref(l);
+  }
+  free(line);
+  fclose(f);
+  json_t *facts = load_json("basic.facts.json");
+  json_t *a = qun_summary_finish(s, facts, NULL), *b = basic(NULL);
+  json_decref(facts);
+  char *da = json_dumps(a, JSON_COMPACT), *db = json_dumps(b, JSON_COMPACT);
+  assert_string_equal(da, db);
+  free(da);
+  free(db);
+  json_decref(a);
+  json_decref(b);
+}
+
 /* Same input, same bytes. */
 static void test_stable(void **state) {
   (void)state;
@@ -595,6 +624,7 @@ static void test_timeline_bounded(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic),       cmocka_unit_test(test_stable),
+      cmocka_unit_test(test_objects),
       cmocka_unit_test(test_basic_timeline), cmocka_unit_test(test_p99),
       cmocka_unit_test(test_tiers),       cmocka_unit_test(test_ledger),
       cmocka_unit_test(test_aggregate),   cmocka_unit_test(test_bad_lines),
