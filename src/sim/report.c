@@ -107,7 +107,7 @@ int qun_report_write(const char *path, const struct qun_report_variant *v, size_
   memcpy(tmp + plen, ".tmp", 5);
   FILE *f = fopen(tmp, "w");
   if (!f) {
-    snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+    snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     free(tmp);
     free(text);
     return -1;

@@ -419,6 +419,28 @@ static void test_two_variants_and_runs(void **state) {
   json_decref(tlb);
 }
 
+/* No facts, no timeline, nothing but red packets: every section still
+ * draws (with dashes and "None"), and the numbers are there. */
+static void test_bare(void **state) {
+  (void)state;
+  json_t *sum = summarize("ledger.jsonl", NULL, NULL);
+  const char *page = tmp_path("bare.html");
+  struct qun_report_variant v = {NULL, sum, NULL};
+  char err[256];
+  assert_int_equal(qun_report_write(page, &v, 1, err, sizeof err), 0);
+  char *dom = render(page, "bare");
+  assert_non_null(strstr(dom, "<body data-ok=\"1\">"));
+  expect_no_network("bare");
+  assert_string_equal(shown(dom, "sends.total", 0), "0");
+  assert_string_equal(shown(dom, "conversions.rate_bp", 0), "—");
+  assert_string_equal(shown(dom, "lateness.p99_ms", 0), "—");
+  assert_string_equal(shown(dom, "redpackets.claimed_fen", 0), "3.00");
+  assert_string_equal(shown(dom, "redpackets.ledger_ok", 0), "不平 MISMATCH");
+  assert_non_null(strstr(dom, "rp3: claimed twice by m1"));
+  free(dom);
+  json_decref(sum);
+}
+
 /* The checks catch what they are for: a page whose script stops early has
  * no data-ok, and a page that loads from the network shows in the net log. */
 static void test_checks_bite(void **state) {
@@ -469,7 +491,7 @@ static void test_write_errors(void **state) {
   assert_int_equal(qun_report_write(tmp_path("none.html"), &v, 0, err, sizeof err), -1);
   assert_non_null(strstr(err, "no variant"));
   assert_int_equal(qun_report_write("/nonexistent-dir/report.html", &v, 1, err, sizeof err), -1);
-  assert_string_equal(err, "/nonexistent-dir/report.html.tmp: cannot write: No such file or directory");
+  assert_string_equal(err, "/nonexistent-dir/report.html: cannot write: No such file or directory");
   struct qun_report_variant bad = {"A", NULL, NULL};
   assert_int_equal(qun_report_write(tmp_path("bad.html"), &bad, 1, err, sizeof err), -1);
   assert_int_equal(access(tmp_path("bad.html"), F_OK), -1);
@@ -524,6 +546,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_one_variant),
       cmocka_unit_test(test_two_variants_and_runs),
+      cmocka_unit_test(test_bare),
       cmocka_unit_test(test_checks_bite),
       cmocka_unit_test(test_write_errors),
   };
