@@ -27,6 +27,8 @@ have_pc libcrypto || want libssl-dev
 have_pc cmocka || want libcmocka-dev
 [ -f /usr/include/csv.h ] || want libcsv-dev
 [ -d /usr/share/zoneinfo/Asia ] || want tzdata
+# tests/sim/test-report.c renders report.html in headless Chromium
+have_cmd chromium || want chromium
 for arg in "$@"; do
   if [ "$arg" = --bench ]; then
     have_cmd wrk || want wrk

@@ -17,7 +17,17 @@
  *   {"t": ms, "group": id or null, "member": id or null, "kind":
  *    "send"|"countdown"|"redpacket"|"window"|"event", "label": short text,
  *    "channel", "to", "end": ms (windows)}
- * in time order (qun_summary_finish builds it from the first run). */
+ * in time order (qun_summary_finish builds it from the first run).
+ * A volume entry also has "count" (how many in [t, end)): member sends
+ * (kind "send", "to": "members"), purchases (kind "event", label
+ * "purchase"), and group sends when there are too many to draw one by one
+ * (kind "send", "to": "group:ID"); timeline.h says how it stays bounded.
+ * The page draws one shape per entry, marked data-mark="send", "volume",
+ * "purchase", "countdown", "redpacket" or "window" inside the
+ * <svg class="timeline" data-variant="I">, and each key number in an
+ * element with data-k="sends.total" (a summary.json path) and
+ * data-variant="I"; <body> gets data-ok="1" once the script has drawn it
+ * all, data-error="…" if it could not. */
 struct qun_report_variant {
   const char *label;
   const json_t *summary;
