@@ -44,14 +44,63 @@ static json_int_t get_int(const json_t *o, const char *path) {
   return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
+/* "a 3, b 2" from an object of counts, the largest first, at most n. */
+static void top(const json_t *o, int n, char *buf, size_t len) {
+  buf[0] = '\0';
+  size_t used = 0;
+  json_t *left = json_deep_copy(o);
+  for (int k = 0; k < n && json_object_size(left); k++) {
+    const char *best = NULL, *key;
+    json_int_t most = -1;
+    json_t *v;
+    json_object_foreach(left, key, v)
+      if (json_integer_value(v) > most)
+        most = json_integer_value(v), best = key;
+    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s %lld", k ? ", " : "", best,
+                             (long long)most);
+    json_object_del(left, best);
+  }
+  if (json_object_size(left) && used < len)
+    snprintf(buf + used, len - used, ", …");
+  json_decref(left);
+}
+
+static void money(json_int_t fen, char *buf, size_t len) {
+  snprintf(buf, len, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
 /* The key numbers, for the terminal. */
 static void print_summary(const char *label, const json_t *s) {
-  const json_t *pb = json_object_get(s, "playbook");
-  printf("%s%s %s: %lld sends, %lld events, %lld buyers, %lld errors\n", label ? label : "",
-         json_string_value(json_object_get(pb, "name")) ? json_string_value(json_object_get(pb, "name")) : "?",
-         json_string_value(json_object_get(pb, "version")) ? json_string_value(json_object_get(pb, "version")) : "",
-         (long long)get_int(s, "sends.total"), (long long)get_int(s, "events.total"),
-         (long long)get_int(s, "conversions.buyers"), (long long)get_int(s, "errors.count"));
+  const json_t *pb = json_object_get(s, "playbook"), *sim = json_object_get(s, "sim");
+  const char *name = json_string_value(json_object_get(pb, "name"));
+  const char *version = json_string_value(json_object_get(pb, "version"));
+  char a[512], b[512], c[32], d[32];
+  printf("%s%s %s: %g days from %s, %lld members in %lld groups, seed %lld\n", label ? label : "",
+         name ? name : "?", version ? version : "", json_number_value(json_object_get(sim, "days")),
+         json_string_value(json_object_get(sim, "start")) ? json_string_value(json_object_get(sim, "start")) : "?",
+         (long long)get_int(s, "audience.members"), (long long)get_int(s, "audience.groups"),
+         (long long)get_int(s, "sim.seed"));
+  top(json_object_get(json_object_get(s, "sends"), "by_channel"), 4, a, sizeof a);
+  printf("  sends       %lld%s%s%s; deferred %lld, dropped %lld\n", (long long)get_int(s, "sends.total"),
+         *a ? " (" : "", a, *a ? ")" : "", (long long)get_int(s, "deferred.total"),
+         (long long)get_int(s, "dropped.total"));
+  printf("  lateness    p99 %lld ms, max %lld ms\n", (long long)get_int(s, "lateness.p99_ms"),
+         (long long)get_int(s, "lateness.max_ms"));
+  top(json_object_get(json_object_get(s, "events"), "by_type"), 5, b, sizeof b);
+  printf("  events      %lld%s%s%s\n", (long long)get_int(s, "events.total"), *b ? " (" : "", b, *b ? ")" : "");
+  json_int_t bp = get_int(s, "conversions.rate_bp");
+  printf("  buyers      %lld of %lld (%lld.%02lld%%), %lld purchases; %lld members left\n",
+         (long long)get_int(s, "conversions.buyers"), (long long)get_int(s, "conversions.audience"),
+         (long long)(bp / 100), (long long)(bp % 100), (long long)get_int(s, "conversions.purchases"),
+         (long long)get_int(s, "audience.left"));
+  if (get_int(s, "redpackets.packets")) {
+    money(get_int(s, "redpackets.total_fen"), c, sizeof c);
+    money(get_int(s, "redpackets.claimed_fen"), d, sizeof d);
+    printf("  red packets %lld, %s 元, %s 元 claimed in %lld claims\n", (long long)get_int(s, "redpackets.packets"),
+           c, d, (long long)get_int(s, "redpackets.claims"));
+  }
+  printf("  errors      %lld; warnings %zu\n", (long long)get_int(s, "errors.total"),
+         json_array_size(json_object_get(s, "warnings")));
 }
 
 static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {

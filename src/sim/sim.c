@@ -205,20 +205,22 @@ struct lines {
   json_t *keep, *errors;
 };
 
+/* Each line parsed once: for the summary, the kept lines, the errors. */
 static int add_line(void *ud, int64_t id, const char *line) {
   (void)id;
   struct lines *l = ud;
-  size_t len = strlen(line);
-  qun_summary_line(l->sum, line, len);
-  int error = len > 40 && strstr(line, "\"ev\":\"error\"");
-  if (l->keep || error) {
-    json_t *j = json_loads(line, 0, NULL);
-    if (j && error)
-      json_array_append(l->errors, j);
-    if (j && l->keep)
-      json_array_append(l->keep, j);
-    json_decref(j);
+  json_t *j = json_loads(line, 0, NULL);
+  if (!j) {
+    qun_summary_line(l->sum, line, strlen(line)); /* counted as a bad line */
+    return 0;
   }
+  qun_summary_object(l->sum, j);
+  const char *ev = json_string_value(json_object_get(j, "ev"));
+  if (ev && strcmp(ev, "error") == 0)
+    json_array_append(l->errors, j);
+  if (l->keep)
+    json_array_append(l->keep, j);
+  json_decref(j);
   return 0;
 }
 
