@@ -10,6 +10,7 @@
  * crash can delay a line but never lose or repeat one. */
 #include "host/run_int.h"
 #include "host/bind.h"
+#include "host/config.h"
 #include "host/luajson.h"
 #include "host/playbook.h"
 #include "host/sandbox.h"
@@ -375,6 +376,34 @@ int qun_run__ensure(struct qun_run *r) {
   return rc;
 }
 
+/* A group param must name a group of the team config (when it has any):
+ * caught here, before anything runs, not at the first send. */
+static int check_group_params(const struct qun_run *r, char *err, size_t errlen) {
+  const struct qun_config *cfg = r->o.cfg;
+  if (!cfg || !cfg->ngroups)
+    return 0;
+  for (size_t i = 0; i < r->pb.nparams; i++) {
+    const struct qun_param *p = &r->pb.params[i];
+    if (!p->value || !(p->type == QUN_P_GROUP || (p->type == QUN_P_LIST && p->of == QUN_P_GROUP)))
+      continue;
+    char ids[1024];
+    snprintf(ids, sizeof ids, "%s", p->value);
+    for (char *save = NULL, *id = strtok_r(ids, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+      if (qun_config_group(cfg, id))
+        continue;
+      char known[200] = "";
+      size_t n = 0;
+      for (size_t g = 0; g < cfg->ngroups && g < 5; g++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", g ? ", " : "", cfg->groups[g].id);
+      snprintf(err, errlen, "%s:%d: param '%s' is '%s', which is not a group of %s (groups: %s%s)",
+               r->pb.path, r->pb.line, p->name, id, cfg->path ? cfg->path : "the team config", known,
+               cfg->ngroups > 5 ? ", …" : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, size_t errlen) {
   *out = NULL;
   struct qun_run *r = calloc(1, sizeof *r);
@@ -405,6 +434,8 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
   r->loading = 1;
   int rc = qun_playbook_eval(o->path, &po, &r->pb, &r->sb, err, errlen);
   r->loading = 0;
+  if (rc == 0 && check_group_params(r, err, errlen) < 0)
+    rc = -2;
   if (rc < 0 || qun_run__ensure(r) < 0) {
     if (rc == 0)
       snprintf(err, errlen, "%s: %s", o->path, qun_store_errmsg(r->st));

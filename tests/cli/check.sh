@@ -15,6 +15,8 @@ cmp -s "$TMP/want" "$TMP/out" || { echo "FAIL: stdout"; diff -u "$TMP/want" "$TM
 printf '%s\n' "tests/cli/fixtures/late.lua:3: send: no variable 'nmae' in the message template (\"text\") (in typo, first at 2026-11-23T10:00:00+08:00 of the 2-day dry-run)" >"$TMP/want_err"
 cmp -s "$TMP/want_err" "$TMP/err" || { echo "FAIL: stderr"; diff -u "$TMP/want_err" "$TMP/err"; failures=$((failures + 1)); }
 grep -q "wecom-secret" "$TMP/out" "$TMP/err" && { echo "FAIL: the key shows"; failures=$((failures + 1)); }
+# A group param that is not a group of the config: refused before anything runs.
+expect 1 "tests/cli/fixtures/late.lua:1: param 'group' is 'sh-9', which is not a group of tests/cli/config/quiet.lua (groups: sh-1)" -- check $F --config tests/cli/config/quiet.lua --set group=sh-9
 # --days 0: load only.
 expect 0 "" -- check $F --config tests/cli/config/quiet.lua --days 0
 expect_usage check $F --days x
