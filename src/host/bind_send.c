@@ -74,7 +74,6 @@ static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const
   int rc = qun_template_render(tpl, look, lk, &out, err, sizeof err);
   lua_settop(L, top);
   if (rc < 0) {
-    json_decref(o);
     lua_pushstring(L, err);
     qun_sandbox_error(L, "send: %s in the message template (\"%s\")", lua_tostring(L, -1), key);
   }
@@ -87,14 +86,15 @@ static void render_opt(lua_State *L, int t, const char *key, struct lookup *lk, 
   if (lua_getfield(L, t, key) == LUA_TSTRING)
     render_field(L, lk, lua_tostring(L, -1), key, o);
   else if (!lua_isnil(L, -1)) {
-    json_decref(o);
     qun_sandbox_error(L, "send: %s is a string, not a %s", key, luaL_typename(L, -1));
   }
   lua_pop(L, 1);
 }
 
-/* { title=, description=, url=, picture= } → a card; url and title needed. */
-static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
+/* { title=, description=, url=, picture= } → a card, parent[key] (or
+ * appended to the parent list when key is NULL) before it is filled, so
+ * that the message's box owns it if a check raises; url and title needed. */
+static void card(lua_State *L, int t, struct lookup *lk, const char *what, json_t *parent, const char *key) {
   if (!lua_istable(L, t))
     qun_sandbox_error(L, "send: %s is a table { title =, description =, url =, picture = }", what);
   static const char *const fields[] = {"title", "description", "url", "picture", NULL};
@@ -109,6 +109,10 @@ static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
                         lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
   }
   json_t *o = json_object();
+  if (key)
+    json_object_set_new(parent, key, o);
+  else
+    json_array_append_new(parent, o);
   render_opt(L, t, "title", lk, o);
   render_opt(L, t, "description", lk, o);
   static const char *const urls[] = {"url", "picture"};
@@ -116,11 +120,9 @@ static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
     int ty = lua_getfield(L, t, urls[i]);
     const char *u = ty == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
     if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
-      json_decref(o);
       qun_sandbox_error(L, "send: %s.%s must be a URL (https://...), not \"%s\"", what, urls[i], u);
     }
     if (ty != LUA_TNIL && !u) {
-      json_decref(o);
       qun_sandbox_error(L, "send: %s.%s is a string", what, urls[i]);
     }
     if (u)
@@ -128,10 +130,8 @@ static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
     lua_pop(L, 1);
   }
   if (!json_object_get(o, "title") || !json_object_get(o, "url")) {
-    json_decref(o);
     qun_sandbox_error(L, "send: %s needs a title and a url", what);
   }
-  return o;
 }
 
 /* image = "https://…" or a file next to the playbook ("poster.png"). */
@@ -154,16 +154,19 @@ static json_t *image(lua_State *L, int idx) {
   return json_pack("{s:s}", "path", abs);
 }
 
-/* mention = "all" or a list of members (ids or member objects). */
-static json_t *mention(lua_State *L, int idx) {
+/* o.mention = "all" or the ids; the list is o's before a member is
+ * checked, so that nothing is lost if one raises. */
+static void mention(lua_State *L, int idx, json_t *o) {
   if (lua_type(L, idx) == LUA_TSTRING) {
     if (strcmp(lua_tostring(L, idx), "all") != 0)
       qun_sandbox_error(L, "send: mention is \"all\" or a list of members, not \"%s\"", lua_tostring(L, idx));
-    return json_string("all");
+    json_object_set_new(o, "mention", json_string("all"));
+    return;
   }
   if (!lua_istable(L, idx))
     qun_sandbox_error(L, "send: mention is \"all\" or a list of members");
   json_t *a = json_array();
+  json_object_set_new(o, "mention", a);
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, i);
@@ -171,14 +174,33 @@ static json_t *mention(lua_State *L, int idx) {
     json_array_append_new(a, json_string(id));
     lua_pop(L, 1);
   }
-  return a;
+}
+
+/* The message being built lives in a box whose __gc lets it go: a
+ * binding below may raise (a missing image, a bad card, an unknown
+ * member) while it is held. */
+#define JBOX_MT "qun.jsonbox"
+
+struct jbox {
+  json_t *j;
+};
+
+static int jbox_gc(lua_State *L) {
+  struct jbox *b = luaL_checkudata(L, 1, JBOX_MT);
+  json_decref(b->j);
+  b->j = NULL;
+  return 0;
 }
 
 /* The message for one target, as JSON text on the Lua stack: exactly one
  * content field (text, markdown, image, link, news), and a mention with
  * text or markdown. */
 static void push_message(lua_State *L, int msg, struct lookup *lk) {
-  json_t *o = json_object();
+  struct jbox *box = lua_newuserdatauv(L, sizeof *box, 0);
+  box->j = NULL;
+  luaL_setmetatable(L, JBOX_MT);
+  int boxed = lua_gettop(L);
+  json_t *o = box->j = json_object(); /* the box's: whatever raises below, it is freed */
   if (lua_type(L, msg) == LUA_TSTRING) {
     render_field(L, lk, lua_tostring(L, msg), "text", o);
   } else {
@@ -193,7 +215,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
         if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0)
           ok = i;
       if (ok < 0) {
-        json_decref(o);
         return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, "
                                           "image, link, news, mention)",
                                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
@@ -205,7 +226,6 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
       lua_pop(L, 1);
     }
     if (nkinds != 1) {
-      json_decref(o);
       if (nkinds == 0)
         qun_sandbox_error(L, "send: the message is empty (give text, markdown, image, link or news)");
       qun_sandbox_error(L, "send: a message is one of text, markdown, image, link or news (this one has "
@@ -216,17 +236,15 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     int v = lua_gettop(L);
     if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0) {
       if (lua_type(L, v) != LUA_TSTRING) {
-        json_decref(o);
         qun_sandbox_error(L, "send: %s is a string", kind);
       }
       render_field(L, lk, lua_tostring(L, v), kind, o);
     } else if (strcmp(kind, "image") == 0) {
       json_object_set_new(o, "image", image(L, v));
     } else if (strcmp(kind, "link") == 0) {
-      json_object_set_new(o, "link", card(L, v, lk, "link"));
+      card(L, v, lk, "link", o, "link");
     } else { /* news: a list of 1–8 cards */
       if (!lua_istable(L, v) || lua_rawlen(L, v) < 1 || lua_rawlen(L, v) > 8) {
-        json_decref(o);
         qun_sandbox_error(L, "send: news is a list of 1 to 8 cards { title =, url =, ... }");
       }
       json_t *a = json_array();
@@ -235,24 +253,25 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
         lua_rawgeti(L, v, i);
         char what[32];
         snprintf(what, sizeof what, "news[%lld]", (long long)i);
-        json_array_append_new(a, card(L, lua_gettop(L), lk, what));
+        card(L, lua_gettop(L), lk, what, a, NULL);
         lua_pop(L, 1);
       }
     }
     lua_pop(L, 1);
     if (lua_getfield(L, msg, "mention") != LUA_TNIL) {
       if (strcmp(kind, "text") != 0 && strcmp(kind, "markdown") != 0) {
-        json_decref(o);
         qun_sandbox_error(L, "send: mention goes with text or markdown, not with %s", kind);
       }
-      json_object_set_new(o, "mention", mention(L, lua_gettop(L)));
+      mention(L, lua_gettop(L), o);
     }
     lua_pop(L, 1);
   }
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(o);
+  json_decref(box->j);
+  box->j = NULL;
   lua_pushstring(L, s ? s : "{}");
   free(s);
+  lua_remove(L, boxed);
 }
 
 static void send_one(lua_State *L, const char *target, const char *member, int msg, int vars) {
@@ -344,6 +363,10 @@ static int l_send(lua_State *L) {
 }
 
 void qun_bind_send(lua_State *L) {
+  luaL_newmetatable(L, JBOX_MT);
+  lua_pushcfunction(L, jbox_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   lua_pushcfunction(L, l_send);
   lua_setglobal(L, "send");
 }
