@@ -25,26 +25,59 @@
 struct lookup {
   lua_State *L;
   int member_vars, vars; /* stack indices, 0 if none */
+  int failed;            /* a value's __tostring raised: its error is on the stack */
 };
 
-static int look(void *ud, const char *name, size_t n, const char **val, size_t *len) {
-  struct lookup *lk = ud;
-  lua_State *L = lk->L;
-  if (!lua_checkstack(L, 4))
-    return 0;
-  int slots[2] = {lk->vars, lk->member_vars}; /* the send's vars win */
-  for (int i = 0; i < 2; i++) {
-    if (!slots[i])
+/* (vars, member_vars, name, len) → the variable's text, or nil. Strings,
+ * numbers, and tables with __tostring (a countdown's `left`). */
+static int look_protected(lua_State *L) {
+  const char *name = lua_touserdata(L, 3);
+  size_t n = (size_t)lua_tointeger(L, 4);
+  for (int slot = 1; slot <= 2; slot++) { /* the send's vars win */
+    if (!lua_istable(L, slot))
       continue;
     lua_pushlstring(L, name, n);
-    int t = lua_rawget(L, slots[i]);
-    if (t == LUA_TSTRING || t == LUA_TNUMBER) {
-      *val = luaL_tolstring(L, -1, len); /* stays on the stack until the render ends */
+    int t = lua_rawget(L, slot);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER ||
+        (t == LUA_TTABLE && luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL && (lua_pop(L, 1), 1))) {
+      luaL_tolstring(L, -1, NULL);
       return 1;
     }
     lua_pop(L, 1);
   }
-  return 0;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* The template renderer holds its buffer while it asks: anything that
+ * may raise (a __tostring, a memory error) runs in a protected call, and
+ * an error is raised by render_field once the renderer has returned. */
+static int look(void *ud, const char *name, size_t n, const char **val, size_t *len) {
+  struct lookup *lk = ud;
+  lua_State *L = lk->L;
+  if (lk->failed || !lua_checkstack(L, 8))
+    return 0;
+  lua_pushcfunction(L, look_protected);
+  if (lk->vars)
+    lua_pushvalue(L, lk->vars);
+  else
+    lua_pushnil(L);
+  if (lk->member_vars)
+    lua_pushvalue(L, lk->member_vars);
+  else
+    lua_pushnil(L);
+  lua_pushlightuserdata(L, (void *)name);
+  lua_pushinteger(L, (lua_Integer)n);
+  if (lua_pcall(L, 4, 1, 0) != LUA_OK) {
+    lk->failed = lua_gettop(L);
+    return 0;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  *val = lua_tolstring(L, -1, len); /* stays on the stack until the render ends */
+  return 1;
 }
 
 /* Pushes a table of the member's variables. */
@@ -71,7 +104,15 @@ static void push_member_vars(lua_State *L, const char *id) {
 static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const char *key, json_t *o) {
   char *out, err[200];
   int top = lua_gettop(L);
+  lk->failed = 0;
   int rc = qun_template_render(tpl, look, lk, &out, err, sizeof err);
+  if (lk->failed) { /* the renderer has freed its buffer: raising is safe now */
+    lua_pushvalue(L, lk->failed);
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    qun_sandbox_error(L, "send: a variable's __tostring failed in the message template (\"%s\"): %s",
+                      key, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "an error object");
+  }
   lua_settop(L, top);
   if (rc < 0) {
     lua_pushstring(L, err);
@@ -196,6 +237,11 @@ static int jbox_gc(lua_State *L) {
  * content field (text, markdown, image, link, news), and a mention with
  * text or markdown. */
 static void push_message(lua_State *L, int msg, struct lookup *lk) {
+  if (qun_bind_packet_message(L, msg)) /* a red packet: {"redpacket": {...}} */
+    return;
+  if (lua_type(L, msg) == LUA_TUSERDATA)
+    return (void)qun_sandbox_error(L, "send: the message is a string, a table or a red packet, not a %s",
+                                   luaL_typename(L, msg));
   struct jbox *box = lua_newuserdatauv(L, sizeof *box, 0);
   box->j = NULL;
   luaL_setmetatable(L, JBOX_MT);
@@ -275,7 +321,7 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
 }
 
 static void send_one(lua_State *L, const char *target, const char *member, int msg, int vars) {
-  struct lookup lk = {L, 0, vars};
+  struct lookup lk = {L, 0, vars, 0};
   int top = lua_gettop(L);
   if (member) {
     push_member_vars(L, member);
@@ -302,9 +348,9 @@ static int collect(void *ud, const char *id) {
 /* send(to, message [, vars]) */
 static int l_send(lua_State *L) {
   lua_settop(L, 3);
-  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE)
-    return qun_sandbox_error(L, "send(to, message): the message is a string or a table, not a %s",
-                             luaL_typename(L, 2));
+  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE && lua_type(L, 2) != LUA_TUSERDATA)
+    return qun_sandbox_error(L, "send(to, message): the message is a string, a table or a red packet, "
+                                "not a %s", luaL_typename(L, 2));
   int vars = lua_istable(L, 3) ? 3 : 0;
   if (!vars && !lua_isnil(L, 3))
     return qun_sandbox_error(L, "send(to, message, vars): vars is a table");
