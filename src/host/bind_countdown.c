@@ -106,9 +106,13 @@ static int l_countdown(lua_State *L) {
     lua_rawgeti(L, 2, i);
     int negative;
     int64_t off = read_offset(L, lua_gettop(L), i, &negative);
-    const char *given = lua_tostring(L, -1); /* a number converts in place: fine, it is a copy */
     char canon[32], name[96];
     qun_duration_format(off, canon, sizeof canon);
+    if (lua_type(L, -1) != LUA_TSTRING) { /* seconds (a list of durations param): shown as "2h" */
+      lua_pop(L, 1);
+      lua_pushfstring(L, "%s%s", negative ? "-" : "", canon);
+    }
+    const char *given = lua_tostring(L, -1);
     if (negative) {
       qun_run_warn(r, L, "countdown: offset \"%s\" is after the deadline (negative): ignored", given);
       lua_pop(L, 1);

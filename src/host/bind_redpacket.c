@@ -140,6 +140,9 @@ static const char *check_packet(lua_State *L, int idx, const char *fn) {
 static int p_claim(lua_State *L) {
   const char *id = check_packet(L, 1, "p:claim(member)");
   const char *member = qun_bind_check_member(L, 2, "p:claim(member)");
+  size_t n = strlen(member);
+  if (n == 0 || n > 128) /* as events and the HTTP endpoint require */
+    return qun_sandbox_error(L, "p:claim: a member id is 1 to 128 characters");
   struct qun_rp_claim c;
   char err[400];
   qun_sandbox_charge(L, 1000);

@@ -202,7 +202,7 @@ static void test_countdown(void **state) {
   snprintf(want, sizeof want,
            "%s:3: warning: countdown: offset \"2h\" is given twice (as \"2h\" before): once is enough\n"
            "%s:3: warning: countdown: offset \"120m\" is given twice (as \"2h\" before): once is enough\n"
-           "%s:3: warning: countdown: offset \"-60\" is after the deadline (negative): ignored\n"
+           "%s:3: warning: countdown: offset \"-1m\" is after the deadline (negative): ignored\n"
            "%s:3: warning: countdown: the 3h mark (2026-11-28T19:00:00+08:00) was already past when "
            "the run first started: skipped\n",
            path, path, path, path);
