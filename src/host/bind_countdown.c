@@ -150,6 +150,8 @@ void qun_bind_countdown(lua_State *L) {
   lua_setfield(L, -2, "__tostring");
   lua_pushcfunction(L, left_concat);
   lua_setfield(L, -2, "__concat");
+  lua_pushboolean(L, 0); /* shared by every `left`: not the playbook's to change */
+  lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
   lua_pushcfunction(L, l_countdown);
   lua_setglobal(L, "countdown");
