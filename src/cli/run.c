@@ -120,6 +120,20 @@ static void after_commit(void *ud, int committed) {
     qun_run_after_commit(d->run, committed);
 }
 
+/* POST /redpacket/claim: one claim, committed before the answer. */
+static int claim(void *ud, const char *packet, const char *member, struct qun_claim_share *share,
+                 char *err, size_t errlen) {
+  struct daemon *d = ud;
+  if (!d->run) {
+    snprintf(err, errlen, "the daemon is stopping");
+    return -1;
+  }
+  struct qun_rp_claim c;
+  int rc = qun_run_rp_claim_tx(d->run, packet, member, &c, err, errlen);
+  share->fen = c.fen, share->seq = c.seq;
+  return rc;
+}
+
 static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_cli_load ld;
   int rc = qun_cli_parse_load(self, argc, argv, QUN_OPT_CONFIG | QUN_OPT_DB | QUN_OPT_TRANSCRIPT | QUN_OPT_LISTEN,
@@ -148,7 +162,8 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
           .loop = &loop, .store = team.store, .addr = listen,
           .token = team.cfg ? team.cfg->listen_token : NULL,
           .max_body = team.cfg ? (size_t)team.cfg->listen_max_body : 1 << 20,
-          .before_commit = before_commit, .after_commit = after_commit, .ud = &d};
+          .before_commit = before_commit, .after_commit = after_commit, .ud = &d,
+          .claim = claim, .claim_ud = &d};
       if (qun_http_start(&ho, &d.http, err, sizeof err) < 0) {
         rc = qun_cli_fail("%s", err);
         qun_run_close(d.run);
@@ -193,7 +208,8 @@ const struct qun_cmd qun_cmd_run = {
             "  --set NAME=VALUE    give a param a value (after the config's; repeatable)\n"
             "  --db PATH           the database (default ./qun.db)\n"
             "  --transcript FILE   append the run's transcript lines (JSON) to FILE\n"
-            "  --listen HOST:PORT  take events over HTTP: POST /events (Bearer listen.token)\n"
+            "  --listen HOST:PORT  take events over HTTP: POST /events (Bearer listen.token),\n"
+            "                      and red-packet claims: POST /redpacket/claim\n"
             "\nSIGINT or SIGTERM stops it; starting it again resumes the run: missed\n"
             "occurrences younger than the grace fire, older ones are recorded as skipped.\n",
     .exec = run_exec,

@@ -355,7 +355,8 @@ static void dead(struct qun_worker *w, struct done *d, const char *fmt, const ch
  * 0 if it waits for its channel's rate limit. */
 static int start(struct qun_worker *w, struct done *d, int64_t now) {
   const struct qun_config *cfg = w->o.cfg;
-  if (cfg && cfg->quiet_from >= 0) {
+  /* Payouts are money owed: they leave whatever the hour. */
+  if (cfg && cfg->quiet_from >= 0 && strncmp(d->target, "payout:", 7) != 0) {
     struct qun_quiet q = {cfg->quiet_from, cfg->quiet_to};
     int64_t s = now / 1000 - (now % 1000 < 0);
     if (qun_quiet_inside(&q, s)) {

@@ -14,7 +14,7 @@
 #define JOBS_BY_NAME "qun.jobs"   /* registry: name → function */
 #define JOBS_BY_FN "qun.jobnames" /* registry: function → name */
 
-static int current_line(lua_State *L) {
+int qun_bind_line(lua_State *L) {
   lua_Debug ar;
   for (int level = 1; lua_getstack(L, level, &ar); level++)
     if (lua_getinfo(L, "l", &ar) && ar.currentline > 0)
@@ -24,7 +24,7 @@ static int current_line(lua_State *L) {
 
 /* A time argument: epoch seconds (what a `time` param holds) or a string
  * the run's clock reads ("sat 20:00", "2026-11-28 20:00"). */
-static int64_t check_time(lua_State *L, int idx, const char *fn) {
+int64_t qun_bind_check_time(lua_State *L, int idx, const char *fn) {
   if (lua_isinteger(L, idx))
     return lua_tointeger(L, idx);
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -39,7 +39,7 @@ static int64_t check_time(lua_State *L, int idx, const char *fn) {
   return 0;
 }
 
-static int64_t check_duration(lua_State *L, int idx, const char *fn) {
+int64_t qun_bind_check_duration(lua_State *L, int idx, const char *fn) {
   if (lua_isinteger(L, idx) && lua_tointeger(L, idx) >= 0)
     return lua_tointeger(L, idx);
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -76,7 +76,7 @@ static void declare(lua_State *L, const char *fn, const struct qun_spec *spec, i
   lua_pushvalue(L, 3);
   int ref = luaL_ref(L, LUA_REGISTRYINDEX);
   char err[256];
-  if (qun_run_declare(r, name, current_line(L), spec, at_s, ref, err, sizeof err) < 0) {
+  if (qun_run_declare(r, name, qun_bind_line(L), spec, at_s, ref, err, sizeof err) < 0) {
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
     lua_pushstring(L, err);
     qun_sandbox_error(L, "%s", lua_tostring(L, -1));
@@ -128,7 +128,7 @@ static int one_off(lua_State *L, const char *fn, int64_t due_ms) {
 
 /* schedule.at(time, name, fn) | schedule.at(time, jobs.NAME [, args]) */
 static int schedule_at(lua_State *L) {
-  int64_t t = check_time(L, 1, "schedule.at");
+  int64_t t = qun_bind_check_time(L, 1, "schedule.at");
   if (lua_type(L, 2) == LUA_TSTRING) {
     declare(L, "schedule.at(time, name, fn)", NULL, t);
     return 0;
@@ -150,7 +150,7 @@ static int schedule_every(lua_State *L) {
 
 /* schedule.after(delay, jobs.NAME [, args]) */
 static int schedule_after(lua_State *L) {
-  int64_t secs = check_duration(L, 1, "schedule.after");
+  int64_t secs = qun_bind_check_duration(L, 1, "schedule.after");
   return one_off(L, "schedule.after", qun_sandbox_now_ms(L) + secs * 1000);
 }
 
@@ -197,9 +197,22 @@ int qun_bind_push_job(lua_State *L, const char *name) {
   return t == LUA_TFUNCTION;
 }
 
+/* schedule.time(t) → epoch seconds ("sat 20:00" in the run's zone) */
+static int schedule_time(lua_State *L) {
+  lua_pushinteger(L, qun_bind_check_time(L, 1, "schedule.time"));
+  return 1;
+}
+
+/* schedule.duration(d) → seconds ("1h30m" → 5400) */
+static int schedule_duration(lua_State *L) {
+  lua_pushinteger(L, qun_bind_check_duration(L, 1, "schedule.duration"));
+  return 1;
+}
+
 static const luaL_Reg schedule_funcs[] = {
     {"at", schedule_at}, {"every", schedule_every}, {"after", schedule_after},
-    {"cancel", schedule_cancel}, {NULL, NULL}};
+    {"cancel", schedule_cancel}, {"time", schedule_time}, {"duration", schedule_duration},
+    {NULL, NULL}};
 
 void qun_bind_schedule(lua_State *L) {
   luaL_newlib(L, schedule_funcs);

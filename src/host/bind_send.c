@@ -25,26 +25,59 @@
 struct lookup {
   lua_State *L;
   int member_vars, vars; /* stack indices, 0 if none */
+  int failed;            /* a value's __tostring raised: its error is on the stack */
 };
 
-static int look(void *ud, const char *name, size_t n, const char **val, size_t *len) {
-  struct lookup *lk = ud;
-  lua_State *L = lk->L;
-  if (!lua_checkstack(L, 4))
-    return 0;
-  int slots[2] = {lk->vars, lk->member_vars}; /* the send's vars win */
-  for (int i = 0; i < 2; i++) {
-    if (!slots[i])
+/* (vars, member_vars, name, len) → the variable's text, or nil. Strings,
+ * numbers, and tables with __tostring (a countdown's `left`). */
+static int look_protected(lua_State *L) {
+  const char *name = lua_touserdata(L, 3);
+  size_t n = (size_t)lua_tointeger(L, 4);
+  for (int slot = 1; slot <= 2; slot++) { /* the send's vars win */
+    if (!lua_istable(L, slot))
       continue;
     lua_pushlstring(L, name, n);
-    int t = lua_rawget(L, slots[i]);
-    if (t == LUA_TSTRING || t == LUA_TNUMBER) {
-      *val = luaL_tolstring(L, -1, len); /* stays on the stack until the render ends */
+    int t = lua_rawget(L, slot);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER ||
+        (t == LUA_TTABLE && luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL && (lua_pop(L, 1), 1))) {
+      luaL_tolstring(L, -1, NULL);
       return 1;
     }
     lua_pop(L, 1);
   }
-  return 0;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* The template renderer holds its buffer while it asks: anything that
+ * may raise (a __tostring, a memory error) runs in a protected call, and
+ * an error is raised by render_field once the renderer has returned. */
+static int look(void *ud, const char *name, size_t n, const char **val, size_t *len) {
+  struct lookup *lk = ud;
+  lua_State *L = lk->L;
+  if (lk->failed || !lua_checkstack(L, 8))
+    return 0;
+  lua_pushcfunction(L, look_protected);
+  if (lk->vars)
+    lua_pushvalue(L, lk->vars);
+  else
+    lua_pushnil(L);
+  if (lk->member_vars)
+    lua_pushvalue(L, lk->member_vars);
+  else
+    lua_pushnil(L);
+  lua_pushlightuserdata(L, (void *)name);
+  lua_pushinteger(L, (lua_Integer)n);
+  if (lua_pcall(L, 4, 1, 0) != LUA_OK) {
+    lk->failed = lua_gettop(L);
+    return 0;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  *val = lua_tolstring(L, -1, len); /* stays on the stack until the render ends */
+  return 1;
 }
 
 /* Pushes a table of the member's variables. */
@@ -71,7 +104,15 @@ static void push_member_vars(lua_State *L, const char *id) {
 static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const char *key, json_t *o) {
   char *out, err[200];
   int top = lua_gettop(L);
+  lk->failed = 0;
   int rc = qun_template_render(tpl, look, lk, &out, err, sizeof err);
+  if (lk->failed) { /* the renderer has freed its buffer: raising is safe now */
+    lua_pushvalue(L, lk->failed);
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    qun_sandbox_error(L, "send: a variable's __tostring failed in the message template (\"%s\"): %s",
+                      key, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "an error object");
+  }
   lua_settop(L, top);
   if (rc < 0) {
     lua_pushstring(L, err);
@@ -85,13 +126,16 @@ static void render_field(lua_State *L, struct lookup *lk, const char *tpl, const
 static void render_opt(lua_State *L, int t, const char *key, struct lookup *lk, json_t *o) {
   if (lua_getfield(L, t, key) == LUA_TSTRING)
     render_field(L, lk, lua_tostring(L, -1), key, o);
-  else if (!lua_isnil(L, -1))
+  else if (!lua_isnil(L, -1)) {
     qun_sandbox_error(L, "send: %s is a string, not a %s", key, luaL_typename(L, -1));
+  }
   lua_pop(L, 1);
 }
 
-/* { title=, description=, url=, picture= } → a card; url and title needed. */
-static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
+/* { title=, description=, url=, picture= } → a card, parent[key] (or
+ * appended to the parent list when key is NULL) before it is filled, so
+ * that the message's box owns it if a check raises; url and title needed. */
+static void card(lua_State *L, int t, struct lookup *lk, const char *what, json_t *parent, const char *key) {
   if (!lua_istable(L, t))
     qun_sandbox_error(L, "send: %s is a table { title =, description =, url =, picture = }", what);
   static const char *const fields[] = {"title", "description", "url", "picture", NULL};
@@ -105,27 +149,30 @@ static json_t *card(lua_State *L, int t, struct lookup *lk, const char *what) {
       qun_sandbox_error(L, "send: %s: unknown field '%s' (title, description, url, picture)", what,
                         lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
   }
-  json_t *o = qun_lua_jsonbox(L, json_object()); /* nothing leaks if a field raises */
-  int box = lua_gettop(L);
+  json_t *o = json_object();
+  if (key)
+    json_object_set_new(parent, key, o);
+  else
+    json_array_append_new(parent, o);
   render_opt(L, t, "title", lk, o);
   render_opt(L, t, "description", lk, o);
   static const char *const urls[] = {"url", "picture"};
   for (int i = 0; i < 2; i++) {
     int ty = lua_getfield(L, t, urls[i]);
     const char *u = ty == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+    if (u && strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) {
       qun_sandbox_error(L, "send: %s.%s must be a URL (https://...), not \"%s\"", what, urls[i], u);
-    if (ty != LUA_TNIL && !u)
+    }
+    if (ty != LUA_TNIL && !u) {
       qun_sandbox_error(L, "send: %s.%s is a string", what, urls[i]);
+    }
     if (u)
       json_object_set_new(o, urls[i], json_string(u));
     lua_pop(L, 1);
   }
-  if (!json_object_get(o, "title") || !json_object_get(o, "url"))
+  if (!json_object_get(o, "title") || !json_object_get(o, "url")) {
     qun_sandbox_error(L, "send: %s needs a title and a url", what);
-  qun_lua_jsonbox_take(L, box);
-  lua_remove(L, box);
-  return o;
+  }
 }
 
 /* image = "https://…" or a file next to the playbook ("poster.png"). */
@@ -148,17 +195,19 @@ static json_t *image(lua_State *L, int idx) {
   return json_pack("{s:s}", "path", abs);
 }
 
-/* mention = "all" or a list of members (ids or member objects). */
-static json_t *mention(lua_State *L, int idx) {
+/* o.mention = "all" or the ids; the list is o's before a member is
+ * checked, so that nothing is lost if one raises. */
+static void mention(lua_State *L, int idx, json_t *o) {
   if (lua_type(L, idx) == LUA_TSTRING) {
     if (strcmp(lua_tostring(L, idx), "all") != 0)
       qun_sandbox_error(L, "send: mention is \"all\" or a list of members, not \"%s\"", lua_tostring(L, idx));
-    return json_string("all");
+    json_object_set_new(o, "mention", json_string("all"));
+    return;
   }
   if (!lua_istable(L, idx))
     qun_sandbox_error(L, "send: mention is \"all\" or a list of members");
-  json_t *a = qun_lua_jsonbox(L, json_array());
-  int box = lua_gettop(L);
+  json_t *a = json_array();
+  json_object_set_new(o, "mention", a);
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, i);
@@ -166,17 +215,22 @@ static json_t *mention(lua_State *L, int idx) {
     json_array_append_new(a, json_string(id));
     lua_pop(L, 1);
   }
-  qun_lua_jsonbox_take(L, box);
-  lua_remove(L, box);
-  return a;
 }
+
 
 /* The message for one target, as JSON text on the Lua stack: exactly one
  * content field (text, markdown, image, link, news), and a mention with
  * text or markdown. */
 static void push_message(lua_State *L, int msg, struct lookup *lk) {
-  json_t *o = qun_lua_jsonbox(L, json_object()); /* freed by Lua if anything raises */
-  int box = lua_gettop(L);
+  if (qun_bind_packet_message(L, msg)) /* a red packet: {"redpacket": {...}} */
+    return;
+  if (lua_type(L, msg) == LUA_TUSERDATA)
+    return (void)qun_sandbox_error(L, "send: the message is a string, a table or a red packet, not a %s",
+                                   luaL_typename(L, msg));
+  /* The message lives in a box: whatever raises below (a missing image, a
+   * bad card, an unknown member), Lua frees it. */
+  json_t *o = qun_lua_jsonbox(L, json_object());
+  int boxed = lua_gettop(L);
   if (lua_type(L, msg) == LUA_TSTRING) {
     render_field(L, lk, lua_tostring(L, msg), "text", o);
   } else {
@@ -218,7 +272,7 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     } else if (strcmp(kind, "image") == 0) {
       json_object_set_new(o, "image", image(L, v));
     } else if (strcmp(kind, "link") == 0) {
-      json_object_set_new(o, "link", card(L, v, lk, "link"));
+      card(L, v, lk, "link", o, "link");
     } else { /* news: a list of 1–8 cards */
       if (!lua_istable(L, v) || lua_rawlen(L, v) < 1 || lua_rawlen(L, v) > 8) {
         qun_sandbox_error(L, "send: news is a list of 1 to 8 cards { title =, url =, ... }");
@@ -229,7 +283,7 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
         lua_rawgeti(L, v, i);
         char what[32];
         snprintf(what, sizeof what, "news[%lld]", (long long)i);
-        json_array_append_new(a, card(L, lua_gettop(L), lk, what));
+        card(L, lua_gettop(L), lk, what, a, NULL);
         lua_pop(L, 1);
       }
     }
@@ -238,19 +292,19 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
       if (strcmp(kind, "text") != 0 && strcmp(kind, "markdown") != 0) {
         qun_sandbox_error(L, "send: mention goes with text or markdown, not with %s", kind);
       }
-      json_object_set_new(o, "mention", mention(L, lua_gettop(L)));
+      mention(L, lua_gettop(L), o);
     }
     lua_pop(L, 1);
   }
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(qun_lua_jsonbox_take(L, box));
-  lua_pop(L, 1); /* the box */
+  json_decref(qun_lua_jsonbox_take(L, boxed));
   lua_pushstring(L, s ? s : "{}");
   free(s);
+  lua_remove(L, boxed);
 }
 
 static void send_one(lua_State *L, const char *target, const char *member, int msg, int vars) {
-  struct lookup lk = {L, 0, vars};
+  struct lookup lk = {L, 0, vars, 0};
   int top = lua_gettop(L);
   if (member) {
     push_member_vars(L, member);
@@ -277,9 +331,9 @@ static int collect(void *ud, const char *id) {
 /* send(to, message [, vars]) */
 static int l_send(lua_State *L) {
   lua_settop(L, 3);
-  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE)
-    return qun_sandbox_error(L, "send(to, message): the message is a string or a table, not a %s",
-                             luaL_typename(L, 2));
+  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TTABLE && lua_type(L, 2) != LUA_TUSERDATA)
+    return qun_sandbox_error(L, "send(to, message): the message is a string, a table or a red packet, "
+                                "not a %s", luaL_typename(L, 2));
   int vars = lua_istable(L, 3) ? 3 : 0;
   if (!vars && !lua_isnil(L, 3))
     return qun_sandbox_error(L, "send(to, message, vars): vars is a table");

@@ -49,6 +49,10 @@ int64_t qun_run_now(const struct qun_run *r) {
   return qun_sched_now(r->sched);
 }
 
+const struct qun_config *qun_run_config(const struct qun_run *r) {
+  return r->o.cfg;
+}
+
 struct qun_store *qun_run_store(struct qun_run *r) {
   return r->st;
 }
@@ -65,19 +69,8 @@ const struct qun_playbook *qun_run_playbook(const struct qun_run *r) {
 
 /* ---- warnings ---- */
 
-void qun_run_warn(struct qun_run *r, lua_State *L, const char *fmt, ...) {
-  char msg[600], line[800];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  lua_Debug ar;
-  int at = 0;
-  for (int level = 1; L && lua_getstack(L, level, &ar); level++)
-    if (lua_getinfo(L, "l", &ar) && ar.currentline > 0) {
-      at = ar.currentline;
-      break;
-    }
+static void add_warning(struct qun_run *r, int at, const char *msg) {
+  char line[800];
   if (at)
     snprintf(line, sizeof line, "%s:%d: warning: %s", r->pb.path ? r->pb.path : r->o.path, at, msg);
   else
@@ -93,6 +86,31 @@ void qun_run_warn(struct qun_run *r, lua_State *L, const char *fmt, ...) {
   }
   r->warns = w;
   r->nwarns++;
+}
+
+void qun_run_warn(struct qun_run *r, lua_State *L, const char *fmt, ...) {
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lua_Debug ar;
+  int at = 0;
+  for (int level = 1; L && lua_getstack(L, level, &ar); level++)
+    if (lua_getinfo(L, "l", &ar) && ar.currentline > 0) {
+      at = ar.currentline;
+      break;
+    }
+  add_warning(r, at, msg);
+}
+
+void qun_run__warn_line(struct qun_run *r, int line, const char *fmt, ...) {
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  add_warning(r, line, msg);
 }
 
 size_t qun_run_warnings(const struct qun_run *r, const char *const **out) {
@@ -221,7 +239,7 @@ int qun_run__call(struct qun_run *r, const char *job, int64_t due_ms, int nargs,
   /* In a batch (r->batch) the caller holds the transaction and this call
    * is one savepoint in it; otherwise it is the whole transaction. */
   size_t mark = r->batch ? r->nfx : 0;
-  r->job = job, r->due_ms = due_ms, r->seq = 0, r->sends = 0, r->nfx = mark;
+  r->job = job, r->due_ms = due_ms, r->seq = 0, r->sends = 0, r->packets = 0, r->nfx = mark;
   int rc = qun_sandbox_call(r->sb, nargs, 0, err, sizeof err, &trace);
   if (rc >= 0 && r->batch && qun_store_release(r->st) == 0) {
     /* effects wait for the batch's commit */
@@ -323,6 +341,8 @@ static int install(struct qun_sandbox *sb, void *ud) {
   qun_bind_member(sb->L);
   qun_bind_tier(sb->L);
   qun_bind_send(sb->L);
+  qun_bind_countdown(sb->L);
+  qun_bind_redpacket(sb->L);
   return 0;
 }
 
@@ -413,6 +433,16 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
   }
   r->o = *o;
   r->st = o->store;
+  /* Red-packet shares: a dry-run's are the seed's; a live run's must not
+   * be predictable from earlier ones (core/rng.h). */
+  if (!o->loop) {
+    qun_rng_seed(&r->rng, o->seed);
+  } else if (qun_rng_init_system(&r->rng) < 0) {
+    snprintf(err, errlen, "cannot read the kernel's random generator (getrandom): red-packet "
+                          "shares would be predictable");
+    free(r);
+    return -1;
+  }
   struct qun_sched_opts so = {.mode = o->loop ? QUN_CLOCK_REAL : QUN_CLOCK_VIRTUAL,
                               .loop = o->loop, .start_ms = o->start_ms, .fire = on_fire, .ud = r};
   if (!(r->sched = qun_sched_new(&so))) {

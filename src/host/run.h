@@ -102,6 +102,8 @@ int64_t qun_run_job_add(struct qun_run *r, const char *handler, const char *args
 int qun_run_job_cancel(struct qun_run *r, int64_t id);
 /* Registers an `on` handler (top level only). */
 int qun_run_on(struct qun_run *r, const char *type, int fnref);
+/* The team config the run was opened with, or NULL. */
+const struct qun_config *qun_run_config(const struct qun_run *r);
 /* The run's store and id (recording the run if the header is known). */
 struct qun_store *qun_run_store(struct qun_run *r);
 int64_t qun_run_id(struct qun_run *r);
@@ -122,5 +124,66 @@ struct qun_send {
 int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t errlen);
 /* A log line from the playbook (log() or print()). */
 void qun_run_log(struct qun_run *r, const char *msg, size_t len);
+
+/* A countdown mark (top level only): a one-occurrence named schedule at
+ * at_s, `offset_s` before its deadline. Unlike schedule.at, a mark already
+ * past when the run first arms it is skipped (a `skipped` line and a
+ * warning), not fired within the grace; on later starts it is armed like
+ * any named schedule. */
+int qun_run_declare_mark(struct qun_run *r, const char *name, int line, int64_t at_s,
+                         int64_t offset_s, int fnref, char *err, size_t errlen);
+/* Records the current occurrence as skipped (a `skipped` line) instead of
+ * handled, with the reason. */
+void qun_run_skip_current(struct qun_run *r, const char *reason);
+
+/* ---- red packets (run_redpacket.c) ----
+ * A packet is created once per creation call (keyed like one-off jobs, so
+ * the top level running again at every start finds it again), with a
+ * durable host job at its expiry that refunds what was not claimed. Each
+ * claim draws its share when it is made (core/redpacket: the run's seeded
+ * generator on the virtual clock, the kernel's otherwise), records it in
+ * the store, queues the payout (key = the bill number) and a
+ * `redpacket.claimed` event, all in the caller's transaction. */
+#include "core/redpacket.h"
+
+struct qun_rp_spec {
+  int64_t total;             /* fen */
+  int64_t count;
+  enum qun_rp_split split;
+  int64_t expires_s;         /* from creation */
+  const char *group, *note;  /* or NULL */
+};
+struct qun_store_packet;     /* store/store.h: what a packet is */
+
+/* Checks a spec as creation would (money, shares, the config's limits, the
+ * expiry): 0, or a negative code with the user's message in err. */
+int qun_run_rp_check(struct qun_run *r, const struct qun_rp_spec *s, char *err, size_t errlen);
+/* Creates the packet of this call (or finds the one an earlier start
+ * created: *created = 0). Returns 0 or -1 with the reason in err. */
+int qun_run_rp_new(struct qun_run *r, const struct qun_rp_spec *s, struct qun_store_packet *out,
+                   int *created, char *err, size_t errlen);
+/* The packet with this id if it belongs to this run: 0 or QUN_ENOENT. */
+int qun_run_rp_get(struct qun_run *r, const char *id, struct qun_store_packet *out);
+
+struct qun_rp_claim {
+  int64_t fen;      /* the share (or, already claimed, the member's share) */
+  int64_t seq;      /* the claim's number in the packet, from 1 */
+  char billno[32];  /* packet id + sequence: the payout's key */
+  char amount[24];  /* "5.23" */
+  char group[160];  /* the packet's group, or "" */
+};
+/* Claims member's share of packet inside the caller's transaction.
+ * Returns 0, a refusal — QUN_ENOENT no such packet (in this run),
+ * QUN_EEXIST already claimed (out->fen is the member's share), QUN_ESTATE
+ * expired, QUN_ELIMIT no shares left — or QUN_EIO (err says why; the
+ * caller rolls back). */
+int qun_run_rp_claim(struct qun_run *r, const char *packet, const char *member,
+                     struct qun_rp_claim *out, char *err, size_t errlen);
+/* The same as a transaction of its own (the HTTP claim endpoint): once it
+ * returns 0 the claim is committed and its payout queued. */
+int qun_run_rp_claim_tx(struct qun_run *r, const char *packet, const char *member,
+                        struct qun_rp_claim *out, char *err, size_t errlen);
+/* The words for a refusal: "no shares left", "already claimed", ... */
+const char *qun_run_rp_refusal(int rc);
 
 #endif

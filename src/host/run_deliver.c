@@ -98,10 +98,10 @@ int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t 
     return -1;
   }
   int64_t now = qun_run_now(r);
-  char key[512];
+  char key[512], occ[200];
+  qun_run__occurrence(r, occ, sizeof occ);
   if (!s->key)
-    snprintf(key, sizeof key, "%lld/%s@%lld#%d/%s", (long long)r->run_id, r->job ? r->job : "load",
-             (long long)(r->job ? r->due_ms : 0), ++r->sends, s->target);
+    snprintf(key, sizeof key, "%lld/%s#%d/%s", (long long)r->run_id, occ, ++r->sends, s->target);
   struct qun_out m = {.run_id = r->run_id, .key = s->key ? s->key : key, .channel = channel,
                       .target = s->target, .member = s->member, .msg = s->msg,
                       .job = r->job ? r->job : "load",

@@ -101,16 +101,25 @@ static void redo_event(struct qun_run *r, void *ud) {
 
 /* One event of a batch: its own savepoint in the batch's transaction. */
 static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
+  /* A claim is the host's: made before any handler sees the event, and
+   * kept whatever the handlers do. */
+  int host = strcmp(e->type, "redpacket.claim") == 0;
+  if (host) {
+    emit_event(r, e);
+    qun_run__claim_event(r, e->id, e->at, e->member, e->data);
+  }
   int heard = r->tiers; /* tiers are evaluated after each event of a member */
   for (size_t i = 0; i < r->nons && !heard; i++)
     heard = strcmp(r->ons[i].type, e->type) == 0;
   if (!heard) { /* nobody listens: record it, call nothing */
-    emit_event(r, e);
+    if (!host)
+      emit_event(r, e);
     return;
   }
   if (qun_store_savepoint(r->st) < 0)
     return;
-  redo_event(r, (void *)e);
+  if (!host)
+    redo_event(r, (void *)e);
   /* All handlers of one event share its transaction: the cursor moves with
    * their effects. A handler that raises rolls the event back whole; the
    * event is then recorded as handled with the error. */
@@ -119,7 +128,9 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   snprintf(job, sizeof job, "on %s", e->type);
   lua_pushcfunction(L, call_all_handlers);
   lua_pushlightuserdata(L, (void *)e);
-  qun_run__call(r, job, e->at, 1, redo_event, (void *)e);
+  r->event_id = e->id;
+  qun_run__call(r, job, e->at, 1, host ? NULL : redo_event, (void *)e);
+  r->event_id = 0;
 }
 
 /* Dispatches up to one page of new events inside the open transaction,

@@ -7,6 +7,7 @@
 #include "host/run.h"
 #include "host/playbook.h"
 #include "host/sandbox.h"
+#include "core/rng.h"
 #include "core/sched.h"
 #include "core/timespec.h"
 #include "store/store.h"
@@ -23,6 +24,8 @@ struct decl {
   struct qun_spec spec;
   int64_t at_s;
   int fnref;
+  int mark;         /* a countdown mark (qun_run_declare_mark) */
+  int64_t offset_s; /* its offset before the deadline */
 };
 
 struct on_handler {
@@ -57,11 +60,15 @@ struct qun_run {
   char **warns;    /* qun_run_warn */
   size_t nwarns;
   int sends;       /* send() calls in the current call, for the keys */
+  int packets;     /* red packets created in the current call, for the keys */
+  struct qun_rng rng; /* red-packet shares and ids: seeded (virtual clock) or the kernel's */
+  int payout_warned;  /* "no payout_channel" said once */
   /* the call in progress */
   const char *job;
   int64_t due_ms;
   int timed;       /* the call is a schedule's occurrence or a job: its sends are due at due_ms */
   int seq;
+  int64_t event_id; /* the event an `on` handler is called for, or 0 */
   /* transcript file */
   FILE *tfile;
   int64_t tlines; /* lines of this run already in the file */
@@ -83,6 +90,12 @@ void qun_run__apply_effects(struct qun_run *r);
 void qun_run__flush(struct qun_run *r);               /* committed transcript lines → file */
 void qun_run__check_dead(struct qun_run *r);
 json_t *qun_run__time(int64_t ms);
+/* The current call's occurrence, the stem of every key it makes: "job@due"
+ * ("load@0" for the top level), and "/event-id" in an `on` handler (two
+ * events at the same instant are two occurrences). */
+void qun_run__occurrence(const struct qun_run *r, char *buf, size_t n);
+/* A warning at a known line of the playbook (0: none). */
+void qun_run__warn_line(struct qun_run *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* run_deliver.c */
 #define QUN_RUN_OUTBOX_WAKE (INT64_MIN / 2) /* the heap id of the outbox's timer */
@@ -95,5 +108,17 @@ void qun_run__fire_decl(struct qun_run *r, size_t i, int64_t due_ms);
 void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms);
 void qun_run__arm_decl(struct qun_run *r, size_t i);
 int qun_run__restore_job(void *ud, const struct qun_store_job *row);
+/* A durable one-off job with an explicit key (host jobs: "qun.refund/ID"). */
+int64_t qun_run__job_add_key(struct qun_run *r, const char *key, const char *handler,
+                             const char *args_json, int64_t due_ms, char *err, size_t errlen);
+
+/* run_redpacket.c */
+/* Host jobs are named "qun.*": pushes the C function that runs one (it
+ * takes the job's JSON args text) and returns 1, or 0 if there is none. */
+int qun_run__push_host_job(lua_State *L, const char *handler);
+/* A `redpacket.claim` event, handled by the host before the `on` handlers
+ * see it, in its own savepoint of the batch (a handler that raises cannot
+ * undo a claim); the caller has emitted the event's line. */
+void qun_run__claim_event(struct qun_run *r, int64_t id, int64_t at, const char *member, const char *data);
 
 #endif

@@ -37,6 +37,22 @@ int qun_run_declare(struct qun_run *r, const char *name, int line, const struct 
   return 0;
 }
 
+int qun_run_declare_mark(struct qun_run *r, const char *name, int line, int64_t at_s,
+                         int64_t offset_s, int fnref, char *err, size_t errlen) {
+  if (qun_run_declare(r, name, line, NULL, at_s, fnref, err, errlen) < 0)
+    return -1;
+  r->decls[r->ndecls - 1].mark = 1;
+  r->decls[r->ndecls - 1].offset_s = offset_s;
+  return 0;
+}
+
+void qun_run__occurrence(const struct qun_run *r, char *buf, size_t n) {
+  if (r->job && r->event_id > 0)
+    snprintf(buf, n, "%s@%lld/%lld", r->job, (long long)r->due_ms, (long long)r->event_id);
+  else
+    snprintf(buf, n, "%s@%lld", r->job ? r->job : "load", (long long)(r->job ? r->due_ms : 0));
+}
+
 static int64_t next_of(const struct decl *d, int64_t due_ms) {
   int64_t next = d->recurring ? qun_spec_next(&d->spec, 0, qun_run__floor_s(due_ms)) : -1;
   return next >= 0 ? next * 1000 : -1;
@@ -79,13 +95,18 @@ int64_t qun_run_job_add(struct qun_run *r, const char *handler, const char *args
   /* The key makes the job idempotent: the same call of the same handler
    * occurrence (or the same line order at the top level, which runs again
    * at every start) names the same job. */
+  char occ[200], key[256];
+  qun_run__occurrence(r, occ, sizeof occ);
+  snprintf(key, sizeof key, "%s#%d", occ, ++r->seq);
+  return qun_run__job_add_key(r, key, handler, args_json, due_ms, err, errlen);
+}
+
+int64_t qun_run__job_add_key(struct qun_run *r, const char *key, const char *handler,
+                             const char *args_json, int64_t due_ms, char *err, size_t errlen) {
   if (qun_run__ensure(r) < 0) {
     snprintf(err, errlen, "cannot record the run: %s", qun_store_errmsg(r->st));
     return -1;
   }
-  char key[256];
-  snprintf(key, sizeof key, "%s@%lld#%d", r->job ? r->job : "load",
-           (long long)(r->job ? r->due_ms : 0), ++r->seq);
   int created = 0;
   int64_t id = qun_store_job_add(r->st, r->run_id, key, handler, args_json, due_ms,
                                  qun_run_now(r), &created);
@@ -152,7 +173,10 @@ void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms) {
   qun_store_job_set_state(r->st, r->run_id, id, QUN_JOB_DONE, qun_run_now(r));
   lua_State *L = r->sb->L;
   int nargs = 0;
-  if (qun_bind_push_job(L, c.handler)) {
+  if (strncmp(c.handler, "qun.", 4) == 0 && qun_run__push_host_job(L, c.handler)) {
+    lua_pushstring(L, c.args); /* a host job: C, through the same call path */
+    nargs = 1;
+  } else if (qun_bind_push_job(L, c.handler)) {
     lua_pushcfunction(L, call_with_json);
     lua_insert(L, -2);
     lua_pushstring(L, c.args);
@@ -170,16 +194,42 @@ void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms) {
   r->timed = 0;
 }
 
-static void skipped(struct qun_run *r, const struct decl *d, int64_t due_ms) {
-  char g[32];
-  qun_duration_format(r->o.grace_ms / 1000, g, sizeof g);
+static void skipped_line(struct qun_run *r, const char *job, int64_t due_ms, const char *reason) {
   json_t *f = json_object();
-  json_object_set_new(f, "job", json_string(d->name));
+  json_object_set_new(f, "job", json_string(job));
   json_object_set_new(f, "due", qun_run__time(due_ms));
-  char reason[64];
-  snprintf(reason, sizeof reason, "missed by more than the grace (%s)", g);
   json_object_set_new(f, "reason", json_string(reason));
   qun_run_emit(r, "skipped", f);
+}
+
+static void skipped(struct qun_run *r, const struct decl *d, int64_t due_ms) {
+  char g[32], reason[64];
+  qun_duration_format(r->o.grace_ms / 1000, g, sizeof g);
+  snprintf(reason, sizeof reason, "missed by more than the grace (%s)", g);
+  skipped_line(r, d->name, due_ms, reason);
+}
+
+void qun_run_skip_current(struct qun_run *r, const char *reason) {
+  skipped_line(r, r->job ? r->job : "load", r->job ? r->due_ms : qun_run_now(r), reason);
+}
+
+/* A countdown mark the run arms for the first time after its moment: it
+ * is not news any more ("3 hours left" when 2 are), so it is skipped,
+ * and the author hears of it (qun check prints the warning). */
+static int mark_past_at_first_start(struct qun_run *r, const struct decl *d, int64_t now) {
+  int64_t next;
+  if (!d->mark || d->at_s * 1000 >= now ||
+      qun_store_schedule_get(r->st, r->run_id, d->name, &next) != QUN_ENOENT)
+    return 0;
+  char off[32], when[40];
+  qun_duration_format(d->offset_s, off, sizeof off);
+  qun_tz_rfc3339(d->at_s, when, sizeof when);
+  skipped_line(r, d->name, d->at_s * 1000, "already past when the run first started");
+  qun_run__warn_line(r, d->line, "countdown: the %s mark (%s) was already past when the run first "
+                     "started: skipped", off, when);
+  qun_store_fired_add(r->st, r->run_id, d->name, d->at_s * 1000, now);
+  qun_store_schedule_set(r->st, r->run_id, d->name, -1);
+  return 1;
 }
 
 /* Arms a declared schedule: the occurrences missed while qun was down fire
@@ -195,6 +245,8 @@ void qun_run__arm_decl(struct qun_run *r, size_t i) {
       qun_store_schedule_set(r->st, r->run_id, d->name, -1);
       return;
     }
+    if (mark_past_at_first_start(r, d, now))
+      return;
     if (d->at_s * 1000 >= now - r->o.grace_ms) {
       qun_sched_add(r->sched, d->at_s * 1000, id);
       qun_store_schedule_set(r->st, r->run_id, d->name, d->at_s * 1000);

@@ -149,16 +149,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       return answer(c, 405, error_body("%s", "use GET /healthz"));
     return answer(c, 200, strdup("{\"ok\":true}"));
   }
-  if (strcmp(url, "/events") != 0)
-    return answer(c, 404, error_body("no such endpoint %s (POST /events, GET /healthz)", url));
+  int claim = h->o.claim && strcmp(url, "/redpacket/claim") == 0;
+  if (strcmp(url, "/events") != 0 && !claim)
+    return answer(c, 404, error_body("no such endpoint %s (POST /events, POST /redpacket/claim, GET /healthz)", url));
   if (strcmp(method, "POST") != 0)
-    return answer(c, 405, error_body("%s", "use POST /events"));
+    return answer(c, 405, error_body("use POST %s", url));
   if (!authorized(h, c))
     return answer(c, 401, error_body("%s", "missing or wrong token: send Authorization: Bearer <listen.token>"));
   if (r->too_large) {
     char lim[32];
     snprintf(lim, sizeof lim, "%zu", h->o.max_body);
     return answer(c, 413, error_body("the body is over the limit of %s bytes (listen.max_body)", lim));
+  }
+  if (claim) { /* synchronous: one transaction per claim (ingest/claim.c) */
+    char *body = NULL;
+    int st = qun_claim_http(h->o.claim, h->o.claim_ud, r->body, r->len, &body);
+    return answer(c, st, body);
   }
   char err[512];
   int status = check_body(r, err, sizeof err);

@@ -1,6 +1,6 @@
 /* http.h — the events endpoint of `qun run --listen HOST:PORT`:
- * POST /events (one event or an array, Authorization: Bearer <token>) and
- * GET /healthz. libmicrohttpd runs without threads of its own: its epoll fd
+ * POST /events (one event or an array, Authorization: Bearer <token>),
+ * POST /redpacket/claim (ingest/claim.c) and GET /healthz. libmicrohttpd runs without threads of its own: its epoll fd
  * is watched by a uv_poll_t and its timeout by a uv_timer_t, so requests are
  * handled on the loop. A request is answered only after its events are
  * committed; all requests that arrive in one turn of the loop share one
@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ingest/claim.h"
 
 typedef struct uv_loop_s uv_loop_t;
 struct qun_store;
@@ -27,6 +29,9 @@ struct qun_http_opts {
   void (*before_commit)(void *ud);
   void (*after_commit)(void *ud, int committed);
   void *ud;
+  /* POST /redpacket/claim (ingest/claim.h), answered at once; NULL: 404. */
+  qun_claim_fn claim;
+  void *claim_ud;
 };
 
 /* 0, or -1 with one line in err. */

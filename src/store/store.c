@@ -73,8 +73,48 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_waiting ON outbox (run_id, id) WHERE state IN (0, 3);"
     "CREATE INDEX outbox_state ON outbox (run_id, state);"
     "CREATE INDEX outbox_dead ON outbox (run_id, sent_at) WHERE state = 4;",
+    /* 4 → 5: red packets. A packet row keeps the running totals that a
+     * claim checks and moves in the same statement; claims have one row
+     * per (packet, member) and a sequence per packet; the ledger is
+     * append-only (create, claim, refund), so that for every packet
+     * claims + refund == total is one query (the rp_balance view). Amounts
+     * are integer fen; the CHECKs hold the arithmetic's invariants. */
+    "CREATE TABLE packets ("
+    "  id TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id), key TEXT NOT NULL,"
+    "  total INTEGER NOT NULL, count INTEGER NOT NULL, split TEXT NOT NULL, grp TEXT, note TEXT,"
+    "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    "  claimed_fen INTEGER NOT NULL DEFAULT 0, claimed_count INTEGER NOT NULL DEFAULT 0,"
+    "  refund INTEGER, UNIQUE (run_id, key),"
+    "  CHECK (count >= 1 AND total >= count),"
+    "  CHECK (claimed_count BETWEEN 0 AND count),"
+    "  CHECK (claimed_fen >= claimed_count AND claimed_fen <= total - (count - claimed_count)),"
+    "  CHECK (refund IS NULL OR refund = total - claimed_fen)) WITHOUT ROWID;"
+    "CREATE TABLE claims ("
+    "  packet TEXT NOT NULL REFERENCES packets(id), member TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  fen INTEGER NOT NULL CHECK (fen >= 1), billno TEXT NOT NULL UNIQUE, at INTEGER NOT NULL,"
+    "  PRIMARY KEY (packet, member), UNIQUE (packet, seq)) WITHOUT ROWID;"
+    "CREATE TABLE rp_ledger ("
+    "  id INTEGER PRIMARY KEY, packet TEXT NOT NULL REFERENCES packets(id),"
+    "  op TEXT NOT NULL CHECK (op IN ('create', 'claim', 'refund')), member TEXT,"
+    "  fen INTEGER NOT NULL CHECK (fen >= 0), at INTEGER NOT NULL);"
+    "CREATE INDEX rp_ledger_packet ON rp_ledger (packet);"
+    "CREATE UNIQUE INDEX rp_ledger_once ON rp_ledger (packet, op) WHERE op IN ('create', 'refund');"
+    "CREATE UNIQUE INDEX rp_ledger_claim ON rp_ledger (packet, member) WHERE op = 'claim';"
+    "CREATE TRIGGER rp_ledger_no_update BEFORE UPDATE ON rp_ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the red-packet ledger is append-only'); END;"
+    "CREATE TRIGGER rp_ledger_no_delete BEFORE DELETE ON rp_ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the red-packet ledger is append-only'); END;"
+    "CREATE VIEW rp_balance AS SELECT packet,"
+    "  sum(CASE WHEN op = 'create' THEN fen ELSE 0 END) AS total,"
+    "  sum(CASE WHEN op = 'claim' THEN fen ELSE 0 END) AS claimed,"
+    "  sum(op = 'claim') AS claims,"
+    "  max(CASE WHEN op = 'refund' THEN fen END) AS refund"
+    "  FROM rp_ledger GROUP BY packet;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+#define PACKET_COLS                                                                                \
+  "id, run_id, total, count, split, grp, note, created_at, expires_at, claimed_fen, claimed_count, refund"
 
 static const char *const sql[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -170,6 +210,25 @@ static const char *const sql[Q_COUNT] = {
     [Q_TRANSCRIPT_SINCE] = "SELECT id, line FROM transcript WHERE run_id = ?1 ORDER BY id "
                            "LIMIT -1 OFFSET ?2",
     [Q_TRANSCRIPT_AFTER] = "SELECT id, line FROM transcript WHERE run_id = ?1 AND id > ?2 ORDER BY id",
+    [Q_SCHEDULE_GET] = "SELECT next_due FROM schedules WHERE run_id = ?1 AND name = ?2",
+    [Q_PACKET_ADD] = "INSERT INTO packets (id, run_id, key, total, count, split, grp, note, created_at, "
+                     "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_PACKET_FIND] = "SELECT " PACKET_COLS " FROM packets WHERE run_id = ?1 AND key = ?2",
+    [Q_PACKET_GET] = "SELECT " PACKET_COLS " FROM packets WHERE id = ?1",
+    [Q_PACKET_TAKE] = "UPDATE packets SET claimed_fen = claimed_fen + ?3, claimed_count = claimed_count + 1 "
+                      "WHERE id = ?1 AND claimed_count = ?2 AND refund IS NULL",
+    [Q_PACKET_REFUND] = "UPDATE packets SET refund = total - claimed_fen WHERE id = ?1 AND refund IS NULL "
+                        "RETURNING refund",
+    [Q_CLAIM_GET] = "SELECT seq, fen, billno FROM claims WHERE packet = ?1 AND member = ?2",
+    [Q_CLAIM_ADD] = "INSERT INTO claims (packet, member, seq, fen, billno, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LEDGER_ADD] = "INSERT INTO rp_ledger (packet, op, member, fen, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_RP_UNBALANCED] =
+        "SELECT count(*) FROM packets p LEFT JOIN rp_balance b ON b.packet = p.id "
+        "WHERE b.packet IS NULL OR b.total != p.total OR b.claimed != p.claimed_fen "
+        "OR b.claims != p.claimed_count OR b.claimed > b.total "
+        "OR b.claimed != (SELECT coalesce(sum(fen), 0) FROM claims c WHERE c.packet = p.id) "
+        "OR (b.refund IS NULL) != (p.refund IS NULL) "
+        "OR (b.refund IS NOT NULL AND b.claimed + b.refund != b.total)",
 };
 
 const char *qun_store_errmsg(const struct qun_store *st) {

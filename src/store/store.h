@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define QUN_STORE_DEFAULT_PATH "qun.db"
-#define QUN_STORE_SCHEMA 4
+#define QUN_STORE_SCHEMA 5
 
 struct qun_store;
 
@@ -75,6 +75,9 @@ struct qun_store_schedule {
 int qun_store_schedule_set(struct qun_store *st, int64_t run, const char *name, int64_t next_due);
 int qun_store_schedules(struct qun_store *st, int64_t run,
                         int (*cb)(void *ud, const struct qun_store_schedule *s), void *ud);
+/* The recorded next occurrence of one schedule; QUN_ENOENT if the run
+ * never armed it (a countdown mark at the run's first start). */
+int qun_store_schedule_get(struct qun_store *st, int64_t run, const char *name, int64_t *next_due);
 
 /* ---- events (append-only) and each run's cursor ---- */
 struct qun_store_event {
@@ -162,6 +165,41 @@ int qun_store_out_dead(struct qun_store *st, int64_t run, int limit,
                        int (*cb)(void *ud, const struct qun_out *m, int64_t at), void *ud);
 /* Messages counted against a member's day (queued, deferred or sent). */
 int64_t qun_store_out_member_day(struct qun_store *st, const char *member, int32_t day);
+
+/* ---- red packets (store_redpacket.c) ----
+ * A packet is created once (keyed by its run and creation key); each claim
+ * moves its running totals, adds a claims row (unique per member, a
+ * sequence per packet) and a ledger row, in the caller's transaction; the
+ * refund at expiry closes it. The ledger is append-only. Amounts in fen. */
+struct qun_store_packet {
+  char id[24], split[8];
+  char grp[160], note[512];
+  int64_t run_id, total, count, created_at, expires_at, claimed_fen, claimed_count;
+  int64_t refund; /* -1 until refunded */
+};
+/* Adds a packet (p->key is its creation key) and its ledger `create` row.
+ * QUN_EEXIST if the id is taken. */
+int qun_store_packet_add(struct qun_store *st, const struct qun_store_packet *p, const char *key);
+/* A packet by its run and creation key, or by id: 0, or QUN_ENOENT. */
+int qun_store_packet_find(struct qun_store *st, int64_t run, const char *key, struct qun_store_packet *out);
+int qun_store_packet_get(struct qun_store *st, const char *id, struct qun_store_packet *out);
+/* A member's claim of a packet: 0 with its seq, fen and billno (≥ 32
+ * bytes), or QUN_ENOENT. */
+int qun_store_claim_get(struct qun_store *st, const char *packet, const char *member, int64_t *seq,
+                        int64_t *fen, char *billno);
+/* Records claim number seq (claims so far + 1) of fen for member: the
+ * packet's totals, the claims row and the ledger row. QUN_EEXIST if the
+ * member has claimed already; QUN_ESTATE if the packet moved meanwhile
+ * (another claim took seq, or it was refunded); QUN_EIO otherwise. */
+int qun_store_claim_add(struct qun_store *st, const char *packet, const char *member, int64_t seq,
+                        int64_t fen, const char *billno, int64_t at);
+/* Closes the packet: refund = total − claimed, with its ledger row.
+ * Returns the refund (≥ 0), or QUN_ESTATE if it was refunded already. */
+int64_t qun_store_packet_refund(struct qun_store *st, const char *packet, int64_t at);
+/* Packets whose ledger disagrees with their rows (should be 0): the ledger's
+ * total, claims and refund against the packet and its claims, claims +
+ * refund == total once refunded, claims never over the total. */
+int64_t qun_store_rp_unbalanced(struct qun_store *st);
 
 /* ---- the run log and the transcript ---- */
 int qun_store_log_add(struct qun_store *st, int64_t run, int64_t t, const char *job,

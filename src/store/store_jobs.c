@@ -153,3 +153,21 @@ int qun_store_schedules(struct qun_store *st, int64_t run,
   sqlite3_clear_bindings(s);
   return out;
 }
+
+int qun_store_schedule_get(struct qun_store *st, int64_t run, const char *name, int64_t *next_due) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_SCHEDULE_GET);
+  if (!s)
+    return QUN_EIO;
+  sqlite3_bind_int64(s, 1, run);
+  qun_store__bind_text(s, 2, name);
+  int rc = sqlite3_step(s), ret = QUN_ENOENT;
+  if (rc == SQLITE_ROW) {
+    *next_due = sqlite3_column_int64(s, 0);
+    ret = 0;
+  } else if (rc != SQLITE_DONE) {
+    ret = qun_store__fail(st, "read the schedule");
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return ret;
+}
