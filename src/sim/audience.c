@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum etype { E_CLICK, E_PAY, E_BUY, E_CLAIM, E_CHECKIN, E_LESSON, E_HOMEWORK, E_CONSULT, E_AD, E_LEFT };
+enum etype { E_CLICK, E_PAY, E_BUY, E_CLAIM, E_CHECKIN, E_LESSON, E_HOMEWORK, E_CONSULT, E_AD, E_LEFT, E_JOIN };
 static const char *const etypes[] = {"link.click", "pay.click", "purchase", "redpacket.claim", "checkin",
-                                     "lesson.done", "homework", "consult", "message", "member.left"};
+                                     "lesson.done", "homework", "consult", "message", "member.left",
+                                     "member.joined"};
 
 struct member {
   char *id;
@@ -39,7 +40,8 @@ struct qun_audience {
   const struct qun_model *m;
   struct qun_rng rng;
   struct member *members;
-  int nmembers;
+  int nmembers, capmembers;
+  int joined;      /* members who joined during the run (invited by a friend) */
   int *by_id;      /* member indices sorted by id */
   struct group *groups;
   int ngroups;
@@ -311,6 +313,8 @@ static void react(struct qun_audience *a, int mi, int gi, const struct features 
   for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
     if (mentions(a, f->text, rules[i].kw) && uniform(a) < p->p[rules[i].act])
       react_at(a, read_at + draw_delay(a, &a->m->act_delay), rules[i].type, mi, gi, NULL);
+  if (mentions(a, f->text, QUN_KW_INVITE) && uniform(a) < p->p[QUN_ACT_INVITE])
+    react_at(a, read_at + draw_delay(a, &a->m->act_delay), E_JOIN, mi, gi, NULL); /* a friend, soon */
   if (uniform(a) < p->p[QUN_ACT_ASK]) {
     const struct qun_words *q = &a->m->questions;
     react_at(a, read_at + draw_delay(a, &a->m->act_delay), E_CONSULT, mi, gi,
@@ -343,6 +347,8 @@ int64_t qun_audience_next(const struct qun_audience *a) {
   return top ? top->due : -1;
 }
 
+static int join_friend(struct qun_audience *a, int gi, int64_t at);
+
 void qun_audience_due(struct qun_audience *a, int64_t now, qun_audience_emit emit, void *ud) {
   const struct qun_jobheap_item *top;
   while ((top = qun_jobheap_peek(&a->heap)) && top->due <= now) {
@@ -351,8 +357,16 @@ void qun_audience_due(struct qun_audience *a, int64_t now, qun_audience_emit emi
     struct reaction *r = &a->rx[it.id];
     const struct member *mb = &a->members[r->member];
     /* A member who left does nothing more (but the leaving itself). */
-    if (!mb->left || r->type == E_LEFT)
+    if (r->type == E_JOIN && !mb->left && r->group >= 0) {
+      int fresh = join_friend(a, r->group, it.due);
+      if (fresh >= 0) {
+        char *data = string_data("inviter", mb->id);
+        emit(ud, etypes[E_JOIN], a->members[fresh].id, a->groups[r->group].id, data);
+        free(data);
+      }
+    } else if (r->type != E_JOIN && (!mb->left || r->type == E_LEFT)) {
       emit(ud, etypes[r->type], mb->id, r->group >= 0 ? a->groups[r->group].id : NULL, r->data);
+    }
     free(r->data);
     r->data = NULL;
     a->freelist[a->nfree++] = it.id;
@@ -377,6 +391,74 @@ static int pick_persona(struct qun_audience *a) {
   return a->m->npersonas - 1;
 }
 
+/* A synthesized member: name, birthday and persona drawn, written to the
+ * store, placed in group gi (-1: none). -1 out of memory, -2 the store. */
+static int add_member(struct qun_audience *a, const char *id, int gi, int64_t joined) {
+  if (a->nmembers == a->capmembers) {
+    int cap = a->capmembers ? 2 * a->capmembers : 64;
+    struct member *m = realloc(a->members, (size_t)cap * sizeof *m);
+    if (!m)
+      return -1;
+    a->members = m, a->capmembers = cap;
+  }
+  struct member *mb = &a->members[a->nmembers];
+  memset(mb, 0, sizeof *mb);
+  char name[64], attrs[200];
+  snprintf(name, sizeof name, "%s%s", surnames[qun_rng_uniform(&a->rng, 0, 19)],
+           given[qun_rng_uniform(&a->rng, 0, 29)]);
+  mb->persona = pick_persona(a);
+  snprintf(attrs, sizeof attrs, "{\"birthday\":\"%04d-%02d-%02d\",\"sim_persona\":\"%s\"}",
+           (int)qun_rng_uniform(&a->rng, 1960, 2005), (int)qun_rng_uniform(&a->rng, 1, 12),
+           (int)qun_rng_uniform(&a->rng, 1, 28), a->m->personas[mb->persona].name);
+  if (!(mb->id = strdup(id)))
+    return -1;
+  mb->group = -1;
+  int mi = a->nmembers++;
+  a->personas[mb->persona]++;
+  if (qun_store_member_upsert(a->o.store, id, name, joined, attrs, a->o.start_ms) < 0)
+    return -2;
+  if (gi >= 0) {
+    if (join(a, gi, mi) < 0)
+      return -1;
+    if (qun_store_membership_add(a->o.store, id, a->groups[gi].id, joined) < 0)
+      return -2;
+  }
+  return mi;
+}
+
+/* A friend invited into group gi joins now: a new member (j00001, ...)
+ * in the store, the index and the load table. Its index, or -1. */
+static int join_friend(struct qun_audience *a, int gi, int64_t at) {
+  char id[32];
+  snprintf(id, sizeof id, "j%05d", a->joined + 1);
+  size_t rows = (size_t)(a->nmembers + 1) * (size_t)a->days;
+  uint16_t *load = realloc(a->load, (rows + 1) * sizeof *load);
+  int *by_id = realloc(a->by_id, (size_t)(a->nmembers + 1) * sizeof *by_id);
+  if (load)
+    a->load = load;
+  if (by_id)
+    a->by_id = by_id;
+  if (!load || !by_id)
+    return -1;
+  int mi = add_member(a, id, gi, at);
+  if (mi < 0)
+    return -1;
+  a->joined++;
+  memset(a->load + (size_t)mi * (size_t)a->days, 0, (size_t)a->days * sizeof *a->load);
+  /* keep by_id sorted: find the place, shift the tail */
+  int lo = 0, hi = mi; /* by_id holds mi entries so far */
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (strcmp(a->members[a->by_id[mid]].id, id) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  memmove(a->by_id + lo + 1, a->by_id + lo, (size_t)(mi - lo) * sizeof *a->by_id);
+  a->by_id[lo] = mi;
+  return mi;
+}
+
 static int synthesize(struct qun_audience *a, char *err, size_t errlen) {
   int n = a->o.size;
   int width = snprintf(NULL, 0, "%d", n);
@@ -384,38 +466,23 @@ static int synthesize(struct qun_audience *a, char *err, size_t errlen) {
     width = 4;
   if (width > 12)
     width = 12;
-  if (!(a->members = calloc((size_t)n, sizeof *a->members)))
+  if (!(a->members = calloc((size_t)n + 1, sizeof *a->members)))
     goto oom;
+  a->capmembers = n + 1;
   for (size_t g = 0; g < a->o.ngroups; g++)
     if (add_group(a, a->o.groups[g]) < 0)
       goto oom;
   if (qun_store_begin(a->o.store) < 0)
     goto db;
   for (int i = 0; i < n; i++) {
-    struct member *mb = &a->members[i];
-    char id[32], name[64], attrs[160];
+    char id[32];
     snprintf(id, sizeof id, "m%0*d", width & 15, i + 1);
-    snprintf(name, sizeof name, "%s%s", surnames[qun_rng_uniform(&a->rng, 0, 19)],
-             given[qun_rng_uniform(&a->rng, 0, 29)]);
-    int64_t joined = a->o.start_ms - qun_rng_uniform(&a->rng, 1, 180) * 86400000LL;
-    snprintf(attrs, sizeof attrs, "{\"birthday\":\"%04d-%02d-%02d\",\"sim_persona\":\"%s\"}",
-             (int)qun_rng_uniform(&a->rng, 1960, 2005), (int)qun_rng_uniform(&a->rng, 1, 12),
-             (int)qun_rng_uniform(&a->rng, 1, 28),
-             a->m->personas[mb->persona = pick_persona(a)].name);
-    if (!(mb->id = strdup(id)))
+    int joined_days = (int)qun_rng_uniform(&a->rng, 1, 180);
+    int rc = add_member(a, id, a->ngroups ? i % a->ngroups : -1, a->o.start_ms - joined_days * 86400000LL);
+    if (rc == -1)
       goto oom_tx;
-    mb->group = -1;
-    a->nmembers = i + 1;
-    a->personas[mb->persona]++;
-    if (qun_store_member_upsert(a->o.store, id, name, joined, attrs, a->o.start_ms) < 0)
+    if (rc == -2)
       goto db_tx;
-    if (a->ngroups) {
-      int gi = i % a->ngroups;
-      if (join(a, gi, i) < 0)
-        goto oom_tx;
-      if (qun_store_membership_add(a->o.store, id, a->groups[gi].id, joined) < 0)
-        goto db_tx;
-    }
   }
   if (qun_store_commit(a->o.store) < 0)
     goto db_tx;
@@ -479,6 +546,7 @@ static int roster(struct qun_audience *a, char *err, size_t errlen) {
   int rc = 0;
   if (!(a->members = calloc((size_t)(r.n ? r.n : 1), sizeof *a->members)))
     rc = -1;
+  a->capmembers = r.n ? r.n : 1;
   for (int i = 0; i < r.n; i++) {
     if (rc == 0) {
       struct member *mb = &a->members[i];
@@ -602,6 +670,7 @@ json_t *qun_audience_facts(const struct qun_audience *a) {
     json_object_set_new(personas, a->m->personas[i].name, json_integer(a->personas[i]));
   json_object_set_new(aud, "personas", personas);
   json_object_set_new(aud, "left", json_integer(a->left));
+  json_object_set_new(aud, "joined", json_integer(a->joined));
   /* Member-days of the window proper (not the padding days around it). */
   int first = day_of(a, a->o.start_ms), last = day_of(a, a->o.end_ms - 1);
   int64_t counts[65536 / 64] = {0}, member_days = 0, reached = 0, read = 0;

@@ -12,8 +12,8 @@
 #include <time.h>
 
 const char *const qun_act_names[QUN_ACTS] = {"read", "click", "pay_click", "buy", "claim",
-                                             "checkin", "lesson", "homework", "ask"};
-static const char *const kw_names[QUN_KWS] = {"checkin", "lesson", "homework", "sale"};
+                                             "checkin", "lesson", "homework", "ask", "invite"};
+static const char *const kw_names[QUN_KWS] = {"checkin", "lesson", "homework", "sale", "invite"};
 
 struct rd {
   lua_State *L;
