@@ -21,6 +21,7 @@
 #define TEST_MEM_CAP ((size_t)256 << 20)
 #define OUTPUT_MAX (64 * 1024)
 #define MAX_SETS 256
+#define MAX_ENV 64
 #define GRACE_DEFAULT_MS (10 * 60 * 1000)
 #define CASES_KEY "qun.test.cases" /* registry: { {name, fn, line}, ... } */
 #define RUNS_KEY "qun.test.runs"   /* registry: options → result */
@@ -35,8 +36,6 @@ struct tf {
   char *out;           /* print() and notes of the current case */
   size_t outlen, outcap;
   int outcut;
-  char **secrets;      /* env() values of the configs loaded, kept out of what is shown */
-  size_t nsecrets;
 };
 
 static double now_s(void) {
@@ -81,27 +80,6 @@ static int64_t test_clock(void *ud) {
   return ((struct tf *)ud)->clock_ms;
 }
 
-static void keep_secrets(struct tf *tf, const struct qun_config *cfg) {
-  for (size_t i = 0; i < cfg->nsecrets; i++) {
-    int seen = 0;
-    for (size_t k = 0; k < tf->nsecrets && !seen; k++)
-      seen = strcmp(tf->secrets[k], cfg->secrets[i]) == 0;
-    char **p = seen ? NULL : realloc(tf->secrets, (tf->nsecrets + 1) * sizeof *p);
-    if (p && (p[tf->nsecrets] = strdup(cfg->secrets[i])))
-      tf->nsecrets++;
-    if (p)
-      tf->secrets = p;
-  }
-}
-
-/* Replaces every secret in s (malloc'd, or NULL) with "***". */
-static void redact(const struct tf *tf, char *s) {
-  if (!s)
-    return;
-  struct qun_config c = {.secrets = tf->secrets, .nsecrets = tf->nsecrets};
-  qun_config_redact(&c, s, strlen(s) + 1);
-}
-
 /* ---- paths ---- */
 
 static int under(const char *path, const char *dir) {
@@ -111,15 +89,40 @@ static int under(const char *path, const char *dir) {
   return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* "a/b/../c/./d" → "a/c/d", in place: ".." after a plain name cancels it
+ * (a leading ".." stays). */
+static void tidy(char *path) {
+  char *parts[PATH_MAX / 2];
+  int n = 0, abs = path[0] == '/';
+  char copy[PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", path);
+  for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+    if (strcmp(t, ".") == 0)
+      continue;
+    if (strcmp(t, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0)
+      n--;
+    else
+      parts[n++] = t;
+  }
+  size_t len = 0;
+  path[0] = '\0';
+  if (abs)
+    path[len++] = '/', path[len] = '\0';
+  for (int i = 0; i < n; i++)
+    len += (size_t)snprintf(path + len, PATH_MAX - len, "%s%s", i ? "/" : "", parts[i]);
+  if (len == 0)
+    snprintf(path, PATH_MAX, ".");
+}
+
 /* Pushes the path of `name` next to the test file and returns it, after
  * checking that it exists and lies under the root (a test file from
- * elsewhere reads nothing outside the project). */
+ * elsewhere reads nothing outside the project). The path is tidied
+ * ("tests/a/../b.lua" → "tests/b.lua") when that names the same file. */
 static const char *push_path(lua_State *L, struct tf *tf, const char *what, const char *name) {
   if (!*name || name[0] == '/')
     qun_sandbox_error(L, "sim.run: %s \"%s\": a path relative to the test file", what, name);
-  lua_pushfstring(L, "%s%s", tf->dir, name);
-  const char *path = lua_tostring(L, -1);
-  char real[PATH_MAX];
+  char path[PATH_MAX], tidied[PATH_MAX], real[PATH_MAX], real2[PATH_MAX];
+  snprintf(path, sizeof path, "%s%s", tf->dir, name);
   if (!realpath(path, real)) {
     int e = errno;
     qun_sandbox_error(L, "sim.run: %s \"%s\": %s (looked for %s)", what, name, strerror(e), path);
@@ -127,7 +130,10 @@ static const char *push_path(lua_State *L, struct tf *tf, const char *what, cons
   if (!under(real, tf->root))
     qun_sandbox_error(L, "sim.run: %s \"%s\" is outside %s: a test reads only the files of the project "
                          "it tests", what, name, tf->root);
-  return path;
+  snprintf(tidied, sizeof tidied, "%s", path);
+  tidy(tidied);
+  lua_pushstring(L, realpath(tidied, real2) && strcmp(real, real2) == 0 ? tidied : path);
+  return lua_tostring(L, -1);
 }
 
 /* ---- test(name, fn) ---- */
@@ -177,7 +183,7 @@ static int l_test(lua_State *L) {
 /* ---- sim.run(file, opts) ---- */
 
 static const char *const run_options[] = {"audience", "members", "start", "days", "seed",
-                                          "config", "set", "model", NULL};
+                                          "config", "set", "env", "model", NULL};
 
 struct runopts {
   const char *playbook, *config, *members, *model;
@@ -189,6 +195,8 @@ struct runopts {
   lua_Integer seed;
   const char *sets[MAX_SETS];
   int nsets;
+  char *env[MAX_ENV + 3]; /* what the config's env() sees: env = { NAME = value }, TZ, TZDIR */
+  int nenv;
 };
 
 /* Pushes the option's value (nil if absent). */
@@ -302,6 +310,39 @@ static void read_sets(lua_State *L, int t, struct runopts *ro) {
   qsort(ro->sets, (size_t)ro->nsets, sizeof ro->sets[0], by_name);
 }
 
+/* env = { NAME = "value" }: the whole environment a config's env() reads
+ * in a test. A test never sees the real environment: no secret of the
+ * machine it runs on can reach a test or its output, and it gives the
+ * same result on every machine. */
+static void read_env(lua_State *L, int t, struct runopts *ro) {
+  if (opt(L, t, "env") == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (!lua_istable(L, -1))
+    qun_sandbox_error(L, "sim.run: env is a table { NAME = \"value\" }, not a %s", luaL_typename(L, -1));
+  int e = lua_gettop(L);
+  lua_newtable(L); /* the "NAME=value" texts, kept on the stack */
+  int texts = e + 1;
+  lua_pushnil(L);
+  while (lua_next(L, e)) {
+    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    if (!name || !*name || strchr(name, '='))
+      qun_sandbox_error(L, "sim.run: env is { NAME = \"value\" }: %s is not a variable name",
+                        luaL_tolstring(L, -2, NULL));
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+      qun_sandbox_error(L, "sim.run: env.%s is a string, not a %s", name, luaL_typename(L, -1));
+    if (ro->nenv == MAX_ENV)
+      qun_sandbox_error(L, "sim.run: more than %d variables in env", MAX_ENV);
+    lua_pushfstring(L, "%s=%s", name, lua_tostring(L, -1));
+    ro->env[ro->nenv++] = (char *)lua_tostring(L, -1);
+    lua_rawseti(L, texts, ro->nenv);
+    lua_pop(L, 1);
+  }
+  lua_remove(L, e);
+  qsort(ro->env, (size_t)ro->nenv, sizeof ro->env[0], by_name);
+}
+
 static void read_options(lua_State *L, struct tf *tf, struct runopts *ro) {
   int t = lua_istable(L, 2) ? 2 : 0;
   if (!t && !lua_isnoneornil(L, 2))
@@ -353,6 +394,7 @@ static void read_options(lua_State *L, struct tf *tf, struct runopts *ro) {
     lua_pop(L, 1);
   }
   read_sets(L, t, ro);
+  read_env(L, t, ro);
 }
 
 /* Pushes the cache key: every option that changes the run. */
@@ -372,6 +414,11 @@ static void push_key(lua_State *L, const struct runopts *ro) {
     luaL_addstring(&b, ro->sets[i]);
     luaL_addchar(&b, '\n');
   }
+  luaL_addstring(&b, "env\n");
+  for (int i = 0; i < ro->nenv; i++) {
+    luaL_addstring(&b, ro->env[i]);
+    luaL_addchar(&b, '\n');
+  }
   luaL_pushresult(&b);
 }
 
@@ -385,9 +432,33 @@ static void note(struct tf *tf, const char *fmt, ...) {
   out_add(tf, buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+extern char **environ;
+
+/* Loads the config with only the test's env (and the zone's TZ, TZDIR) in
+ * the environment: qun test is one thread, and the real environment is
+ * back before anything else runs. */
+static int load_config(struct runopts *ro, struct qun_config *cfg, char *err, size_t errlen) {
+  char tz[PATH_MAX + 4], tzdir[PATH_MAX + 8];
+  int n = ro->nenv;
+  if (getenv("TZ") && (size_t)snprintf(tz, sizeof tz, "TZ=%s", getenv("TZ")) < sizeof tz)
+    ro->env[n++] = tz;
+  if (getenv("TZDIR") && (size_t)snprintf(tzdir, sizeof tzdir, "TZDIR=%s", getenv("TZDIR")) < sizeof tzdir)
+    ro->env[n++] = tzdir;
+  ro->env[n] = NULL;
+  char **real = environ;
+  environ = ro->env;
+  int rc = qun_config_load(ro->config, cfg, err, errlen);
+  environ = real;
+  ro->env[ro->nenv] = NULL;
+  if (rc < 0 && strstr(err, "is not set: export it"))
+    snprintf(err + strlen(err), errlen - strlen(err), " (a test sees no real environment: give it in "
+                                                      "sim.run's env = { NAME = \"...\" })");
+  return rc;
+}
+
 /* The dry-run itself: C only, nothing may raise here. Returns 0, or -1
  * with the reason in err. */
-static int dry_run(struct tf *tf, const struct runopts *ro, struct qun_testresult *r, char *err, size_t errlen) {
+static int dry_run(struct runopts *ro, struct qun_testresult *r, char *err, size_t errlen) {
   struct qun_config cfg;
   int have_cfg = 0, rc = -1;
   const char *sets[2 * MAX_SETS];
@@ -397,9 +468,8 @@ static int dry_run(struct tf *tf, const struct runopts *ro, struct qun_testresul
   snprintf(tz, sizeof tz, "%s", QUN_TZ_DEFAULT);
   if (ro->config) {
     have_cfg = 1;
-    if (qun_config_load(ro->config, &cfg, err, errlen) < 0)
+    if (load_config(ro, &cfg, err, errlen) < 0)
       goto out;
-    keep_secrets(tf, &cfg);
     snprintf(tz, sizeof tz, "%s", cfg.timezone);
     grace_ms = cfg.grace_s * 1000;
     for (int i = 0; i < cfg.nsets && nsets < MAX_SETS; i++)
@@ -437,10 +507,8 @@ static int dry_run(struct tf *tf, const struct runopts *ro, struct qun_testresul
   }
   rc = 0;
 out:
-  if (have_cfg) {
-    qun_config_redact(&cfg, err, errlen);
+  if (have_cfg)
     qun_config_free(&cfg);
-  }
   return rc;
 }
 
@@ -468,7 +536,7 @@ static int l_sim_run(lua_State *L) {
   struct qun_testresult *r = qun_testresult_new(L);
   char err[1024];
   double t0 = now_s();
-  if (dry_run(tf, &ro, r, err, sizeof err) < 0)
+  if (dry_run(&ro, r, err, sizeof err) < 0)
     return qun_sandbox_error(L, "sim.run: %s", err);
   size_t lines, sends;
   qun_testresult_counts(r, &lines, &sends);
@@ -517,7 +585,7 @@ static int get_case(lua_State *L) {
 }
 
 /* Reports a case, its message cut from the traceback ("msg\nstack
- * traceback:..."), secrets hidden. */
+ * traceback:..."). */
 static int report(struct tf *tf, const char *name, int ok, const char *err, char *trace, double secs) {
   char *msg = NULL;
   if (!ok) {
@@ -525,9 +593,6 @@ static int report(struct tf *tf, const char *name, int ok, const char *err, char
     const char *tb = strstr(full, "\nstack traceback:");
     msg = tb ? strndup(full, (size_t)(tb - full)) : strdup(full);
   }
-  redact(tf, msg);
-  redact(tf, trace);
-  redact(tf, tf->out);
   struct qun_testcase c = {.file = tf->o->path, .name = name, .ok = ok,
                            .message = msg ? msg : (ok ? NULL : err), .trace = trace,
                            .output = tf->out ? tf->out : "", .seconds = secs};
@@ -626,8 +691,5 @@ out:
   free(trace);
   qun_sandbox_free(tf.sb);
   free(tf.out);
-  for (size_t i = 0; i < tf.nsecrets; i++)
-    free(tf.secrets[i]);
-  free(tf.secrets);
   return failures;
 }

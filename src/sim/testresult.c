@@ -278,23 +278,16 @@ static void read_filter(lua_State *L, const struct qun_testresult *r, enum kind 
 
 /* ---- the queries ---- */
 
-/* The list's metatable answers getmetatable() with { qun_kind = noun }:
- * expect's messages say "3 sends", and the real metatable stays out of
- * reach. */
+/* The list's metatable answers getmetatable() with { qun_kind = noun },
+ * a table of its own: expect's messages say "3 sends", and nothing a test
+ * does to it reaches the metatable or another list. */
 static void set_kind(lua_State *L, int list, const char *noun) {
   list = lua_absindex(L, list);
-  lua_pushfstring(L, "qun.list.%s", noun);
-  if (lua_rawget(L, LUA_REGISTRYINDEX) == LUA_TNIL) {
-    lua_pop(L, 1);
-    lua_createtable(L, 0, 1);
-    lua_createtable(L, 0, 1);
-    lua_pushstring(L, noun);
-    lua_setfield(L, -2, "qun_kind");
-    lua_setfield(L, -2, "__metatable");
-    lua_pushfstring(L, "qun.list.%s", noun);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-  }
+  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 1);
+  lua_pushstring(L, noun);
+  lua_setfield(L, -2, "qun_kind");
+  lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, list);
 }
 
@@ -314,7 +307,9 @@ static int query(lua_State *L, enum kind k) {
     for (int i = 0; i < q.nfields; i++)
       if (strcmp(q.fields[i].key, "ev") == 0 && q.fields[i].type == JSON_STRING)
         ev = q.fields[i].s;
-    if (ev)
+    if (ev && (strcmp(ev, "send") == 0 || strcmp(ev, "event") == 0))
+      lua_pushstring(L, ev);
+    else if (ev)
       lua_pushfstring(L, "%s line", ev);
     else
       lua_pushstring(L, kinds[k].noun);

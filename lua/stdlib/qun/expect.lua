@@ -211,6 +211,7 @@ end
 
 -- true, or false with where the first difference is and the two values there.
 local function deep_equal(a, b, path, seen)
+  path = path or ""
   if a == b then
     return true
   end
@@ -369,7 +370,7 @@ function methods.to_have_length(self, n)
   end
   local got = "got " .. #v .. (#v > 0 and ": " .. show_list(v) or "")
   return (check(self, #v == n, "expected " .. noun(v, n) .. ", " .. got,
-    "expected other than " .. noun(v, n) .. ", " .. got))
+    "expected not " .. noun(v, n) .. ", " .. got))
 end
 
 function methods.to_be_truthy(self)
