@@ -148,7 +148,7 @@ static int test_exec(const struct qun_cmd *self, int argc, char **argv) {
       rc = qun_cli_fail("qun test: %s: %s", paths[i], strerror(errno));
     else if (S_ISDIR(st.st_mode) ? walk(paths[i], &files, 0) < 0 : add_file(&files, paths[i]) < 0)
       rc = qun_cli_fail("qun test: %s: cannot read it (%s)", paths[i], strerror(errno));
-    else
+    else if (files.n > before)
       qsort(files.v + before, files.n - before, sizeof files.v[0], by_path);
   }
   if (rc == QUN_EXIT_OK) {

@@ -568,20 +568,9 @@ static int setup(lua_State *L) {
   return 0;
 }
 
-static int count_cases(lua_State *L) {
+static int get_cases(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, CASES_KEY);
-  lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
   return 1;
-}
-
-/* get_case(i) → name, fn */
-static int get_case(lua_State *L) {
-  lua_Integer i = lua_tointeger(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, CASES_KEY);
-  lua_rawgeti(L, -1, i);
-  lua_rawgeti(L, -1, 1);
-  lua_rawgeti(L, -2, 2);
-  return 2;
 }
 
 /* Reports a case, its message cut from the traceback ("msg\nstack
@@ -613,26 +602,42 @@ static void dir_of(const char *path, char *dir, size_t n) {
     dir[0] = '\0';
 }
 
-static int run_cases(struct tf *tf, lua_Integer n) {
+/* Runs each case declared, the cases table at the top of the stack. The
+ * names are copied first: a case that exhausts the memory stops the state,
+ * and the cases after it are reported by name, not run. */
+static int run_cases(struct tf *tf) {
   struct qun_sandbox *sb = tf->sb;
   lua_State *L = sb->L;
-  char err[2048], *trace = NULL;
+  int cases = lua_gettop(L);
+  size_t n = lua_rawlen(L, cases);
+  char err[2048], *trace = NULL, **names = calloc(n, sizeof *names);
   int failures = 0;
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_pushcfunction(L, get_case);
-    lua_pushinteger(L, i);
-    if (qun_sandbox_call(sb, 1, 2, err, sizeof err, NULL) != 0) {
-      failures += report(tf, "?", 0, err, NULL, 0);
+  for (size_t i = 0; names && i < n; i++) {
+    lua_rawgeti(L, cases, (lua_Integer)i + 1);
+    lua_rawgeti(L, -1, 1);
+    names[i] = strdup(lua_tostring(L, -1));
+    lua_pop(L, 2);
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *name = names && names[i] ? names[i] : "?";
+    if (qun_sandbox_dead(sb)) {
+      snprintf(err, sizeof err, "not run: an earlier case used up the test file's memory (%zu MiB)",
+               sb->opts.mem_cap >> 20);
+      failures += report(tf, name, 0, err, NULL, 0);
       continue;
     }
-    char *name = strdup(lua_tostring(L, -2) ? lua_tostring(L, -2) : "?");
+    lua_rawgeti(L, cases, (lua_Integer)i + 1);
+    lua_rawgeti(L, -1, 2);
     lua_remove(L, -2);
     double t0 = now_s();
     int rc = qun_sandbox_call(sb, 0, 0, err, sizeof err, &trace);
-    failures += report(tf, name ? name : "?", rc >= 0, err, trace, now_s() - t0);
+    failures += report(tf, name, rc >= 0, err, trace, now_s() - t0);
     free(trace), trace = NULL;
-    free(name);
   }
+  for (size_t i = 0; names && i < n; i++)
+    free(names[i]);
+  free(names);
+  lua_settop(L, cases - 1);
   return failures;
 }
 
@@ -678,15 +683,16 @@ int qun_testfile_run(const struct qun_testfile_opts *o) {
     failures = report(&tf, NULL, 0, err, trace, now_s() - t0);
     goto out;
   }
-  lua_pushcfunction(tf.sb->L, count_cases);
+  lua_pushcfunction(tf.sb->L, get_cases);
   if (qun_sandbox_call(tf.sb, 0, 1, err, sizeof err, NULL) != 0) {
     failures = report(&tf, NULL, 0, err, NULL, 0);
     goto out;
   }
-  lua_Integer n = lua_tointeger(tf.sb->L, -1);
-  lua_pop(tf.sb->L, 1);
   /* A file without test() calls is one case: it passed by running. */
-  failures = n == 0 ? report(&tf, NULL, 1, NULL, NULL, now_s() - t0) : run_cases(&tf, n);
+  if (lua_rawlen(tf.sb->L, -1) == 0)
+    failures = report(&tf, NULL, 1, NULL, NULL, now_s() - t0);
+  else
+    failures = run_cases(&tf);
 out:
   free(trace);
   qun_sandbox_free(tf.sb);

@@ -33,6 +33,7 @@ run_golden syntax 1 tests/qtest/fail/syntax.lua
 run_golden load_error 1 tests/qtest/fail/load_error.lua
 run_golden declare 1 tests/qtest/fail/declare.lua tests/qtest/fail/twice.lua
 run_golden escape 1 tests/qtest/fail/escape.lua
+run_golden docs_failure 1 docs/examples/weekend_flash_sale_fails.lua # shown in docs/testing.md
 
 # A directory is searched for *_test.lua only; files named twice run once.
 "$QUN" test tests/qtest tests/qtest/pass/whole_file_test.lua >"$TMP/out" 2>&1
