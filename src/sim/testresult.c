@@ -1,7 +1,7 @@
 /* testresult.c — the result of sim.run and its queries (testresult.h).
  * The lines stay JSON in C; a query filters them in C (sim/query.c) and
  * converts only the lines it returns. */
-#include "sim/testresult.h"
+#include "sim/test_int.h"
 #include "sim/query.h"
 #include "sim/sim.h"
 #include "core/timespec.h"
