@@ -46,8 +46,9 @@ local function minute(t)
 end
 
 -- What a message says first: its text, markdown or title.
-local function words(msg)
-  if type(msg) ~= "table" then
+local function words(msg, depth)
+  depth = depth or 0
+  if type(msg) ~= "table" or depth > 3 then
     return nil
   end
   if type(msg.text) == "string" then return msg.text end
@@ -55,7 +56,7 @@ local function words(msg)
   if type(msg.title) == "string" then return msg.title end
   for k, v in pairs(msg) do
     if type(v) == "table" and k ~= "mention" then
-      local w = words(v[1] or v)
+      local w = words(v[1] or v, depth + 1)
       if w then return w end
     end
   end

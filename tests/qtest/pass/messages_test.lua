@@ -51,6 +51,14 @@ test("values", function()
   expect(function() expect(1):never() end):to_fail_with("attempt to call a table value")
 end)
 
+test("tables that hold themselves", function()
+  local c, d = {}, {}
+  c.me, d.me = c, d
+  expect(c):to_equal(d)
+  expect(function() expect(c):to_equal({}) end):to_fail_with(
+    "expected {}, got {me = {me = {me = {…}}}} (at .me: expected nil, got {me = {me = {me = {…}}}})")
+end)
+
 test("chaining and labels", function()
   expect(2):to_be_at_least(1):to_be_at_most(3):to_be_between(2, 2)
   expect(function() expect(5, "sends on Saturday"):to_be_at_most(3) end):to_fail_with(
