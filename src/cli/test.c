@@ -2,7 +2,9 @@
  * tests, every *_test.lua file under each PATH (default: the current
  * directory), one sandbox per file (sim/testfile.h). Prints a line per
  * case, then "N passed, N failed"; exit 0 if every case passed, 1 if any
- * failed (a file that does not load is a failed case), 2 on a usage error. */
+ * failed (a file that does not load is a failed case), 2 on a usage error.
+ * A test reads files of its project only: the git work tree qun test runs
+ * in (sim/testfile.h, root). */
 #include "cli/cli.h"
 #include "sim/testfile.h"
 
@@ -74,6 +76,31 @@ static int walk(const char *dir, struct files *f, int depth) {
   }
   closedir(d);
   return rc;
+}
+
+/* The project a test may read files of: the git work tree the current
+ * directory is in (the nearest directory up with a .git), else the
+ * current directory. NULL if it cannot be resolved. */
+static const char *project_root(char *root) {
+  char dir[PATH_MAX], probe[PATH_MAX + 8];
+  if (!realpath(".", root))
+    return NULL;
+  snprintf(dir, sizeof dir, "%s", root);
+  for (;;) {
+    struct stat st;
+    snprintf(probe, sizeof probe, "%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
+    if (stat(probe, &st) == 0) {
+      snprintf(root, PATH_MAX, "%s", dir);
+      return root;
+    }
+    char *slash = strrchr(dir, '/');
+    if (!slash || strcmp(dir, "/") == 0)
+      return root; /* not in a work tree: the current directory */
+    if (slash == dir)
+      slash[1] = '\0';
+    else
+      *slash = '\0';
+  }
 }
 
 static void indent(const char *text, const char *prefix) {
@@ -153,6 +180,7 @@ static int test_exec(const struct qun_cmd *self, int argc, char **argv) {
   }
   if (rc == QUN_EXIT_OK) {
     char root[PATH_MAX];
+    const char *project = project_root(root);
     if (files.n == 0) {
       printf("no *%s files under", SUFFIX);
       for (int i = 0; i < npaths; i++)
@@ -160,7 +188,7 @@ static int test_exec(const struct qun_cmd *self, int argc, char **argv) {
       putchar('\n');
     }
     for (size_t i = 0; i < files.n; i++) {
-      struct qun_testfile_opts o = {.path = files.v[i], .root = realpath(".", root) ? root : NULL,
+      struct qun_testfile_opts o = {.path = files.v[i], .root = project,
                                     .seed = (uint64_t)seed, .report = print_case, .ud = &t};
       qun_testfile_run(&o);
     }
