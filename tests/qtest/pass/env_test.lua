@@ -1,0 +1,27 @@
+-- env_test.lua — a config's env() sees only what the test gives in env = {}
+-- (tests/cli/qtest.sh runs this with QUN_QTEST_TOKEN and
+-- QUN_QTEST_WECOM_KEY exported: neither may show).
+local opts = { config = "team.lua", start = "2026-11-23 00:00", days = 6 }
+
+test("the real environment is not read", function()
+  local rain = sim.run("flash_sale.lua", opts):sends{ job = "rain" }
+  expect(rain):to_have_length(1)
+  expect(rain[1].msg.markdown):to_contain("sale?k=none)")
+end)
+
+test("env = {} is the environment", function()
+  opts.env = { QUN_QTEST_TOKEN = "t1" }
+  local rain = sim.run("flash_sale.lua", opts):sends{ job = "rain" }
+  expect(rain[1].msg.markdown):to_contain("sale?k=t1)")
+end)
+
+test("a secret the config needs", function()
+  expect(function() sim.run("flash_sale.lua", { config = "team_wecom.lua" }) end):to_fail_with(
+    'team_wecom.lua:2: env("QUN_QTEST_WECOM_KEY") is not set: export it before '
+    .. 'starting qun (a test sees no real environment: give it in sim.run\'s env = { NAME = "..." })')
+  local r = sim.run("flash_sale.lua", { config = "team_wecom.lua", env = { QUN_QTEST_WECOM_KEY = "k-123" },
+                                        start = "2026-11-23 00:00", days = 6 })
+  local req = r:requests{ channel = "wx" }
+  expect(#req):to_be(#r:sends{ to = "group:" })
+  expect(req[1].url):to_be("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***")
+end)

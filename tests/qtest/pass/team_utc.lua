@@ -1,0 +1,2 @@
+-- team_utc.lua — the fixture config in another zone.
+timezone = "UTC"
