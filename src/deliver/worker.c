@@ -34,6 +34,7 @@ struct done {
   const struct qun_channel *c;
   const struct qun_chan_type *t;
   struct qun_limiter *lim;
+  struct dest *dest;
   enum outcome kind;
   struct qun_chan_result res;
   struct done *next;
@@ -45,11 +46,22 @@ struct limiter_entry {
   struct qun_limiter *l; /* NULL: unlimited */
 };
 
+/* One destination (a channel and a target): one request at a time, so a
+ * group sees its messages in the order they were sent. */
+struct dest {
+  char *key;
+  int busy;         /* a message holds it: in flight, or first in line for the rate limit */
+  int64_t head;     /* that message */
+  int64_t *waiting; /* ids that found it busy, in order */
+  size_t n, cap;
+};
+
 struct qun_worker {
   struct qun_worker_opts o;
   struct qun_jobheap heap;
   int64_t last_id;
   void *limiters; /* tsearch tree of limiter_entry, by key */
+  void *dests;    /* tsearch tree of dest, by key */
   struct qun_http_client *http;
   uv_check_t check;
   int inflight;
@@ -114,6 +126,50 @@ static struct qun_limiter *limiter_for(struct qun_worker *w, const struct qun_ch
     return NULL;
   }
   return e->l;
+}
+
+static struct dest *dest_for(struct qun_worker *w, const char *channel, const char *target) {
+  char key[600];
+  snprintf(key, sizeof key, "%s\n%s", channel, target);
+  struct dest probe = {.key = key};
+  struct dest **found = tfind(&probe, &w->dests, cmp_entry);
+  if (found)
+    return *found;
+  struct dest *ds = calloc(1, sizeof *ds);
+  if (!ds || !(ds->key = strdup(key)) || !tsearch(ds, &w->dests, cmp_entry)) {
+    if (ds)
+      free(ds->key);
+    free(ds);
+    return NULL;
+  }
+  return ds;
+}
+
+static int dest_wait(struct dest *ds, int64_t id) {
+  if (ds->n == ds->cap) {
+    size_t cap = ds->cap ? 2 * ds->cap : 8;
+    int64_t *p = realloc(ds->waiting, cap * sizeof *p);
+    if (!p)
+      return -1;
+    ds->waiting = p, ds->cap = cap;
+  }
+  ds->waiting[ds->n++] = id;
+  return 0;
+}
+
+/* The destination's request is done: what waited goes back, in order. */
+static void dest_release(struct qun_worker *w, struct dest *ds, int64_t now) {
+  ds->busy = 0;
+  for (size_t i = 0; i < ds->n; i++)
+    qun_jobheap_push(&w->heap, now, ds->waiting[i]);
+  ds->n = 0;
+}
+
+static void free_dest(void *p) {
+  struct dest *ds = p;
+  free(ds->key);
+  free(ds->waiting);
+  free(ds);
 }
 
 static void free_entry(void *p) {
@@ -287,6 +343,8 @@ static void land(struct done *d) {
 static void on_http(void *ud, const struct qun_http_res *res) {
   struct done *d = ud;
   land(d);
+  if (d->dest)
+    dest_release(d->w, d->dest, now_ms(d->w));
   d->t->read(d->c, res, &d->res);
   d->kind = d->res.verdict == QUN_CHAN_SENT ? SENT : d->res.verdict == QUN_CHAN_RETRY ? RETRY : DEAD;
   finish(d->w, d);
@@ -377,10 +435,18 @@ static int start(struct qun_worker *w, struct done *d, int64_t now) {
     const struct qun_group *g = qun_config_group(cfg, d->target + 6);
     chat = g ? g->chat : NULL;
   }
+  d->dest = dest_for(w, d->channel, d->target);
+  if (d->dest && d->dest->busy && d->dest->head != d->id) {
+    if (dest_wait(d->dest, d->id) < 0)
+      qun_jobheap_push(&w->heap, now + 1000, d->id);
+    return 0; /* after the one before it */
+  }
   d->lim = limiter_for(w, d->c, d->t, d->channel, chat);
   if (d->lim) {
     int64_t at = qun_limiter_next(d->lim, now);
-    if (at > now) {
+    if (at > now) { /* it keeps its place in line while it waits */
+      if (d->dest)
+        d->dest->busy = 1, d->dest->head = d->id;
       qun_jobheap_push(&w->heap, at, d->id);
       return 0;
     }
@@ -398,18 +464,22 @@ static int start(struct qun_worker *w, struct done *d, int64_t now) {
   json_decref(msg);
   if (rc < 0) {
     qun_chan_req_free(&req);
+    if (d->dest && d->dest->busy)
+      dest_release(w, d->dest, now);
     dead(w, d, "%s", err);
     return 1;
   }
   if (d->lim)
     qun_limiter_take(d->lim, now);
   d->started = now;
-  if (!w->o.loop) {
-    record(w, d, &req, now);
+  if (!w->o.loop || !req.method) { /* done at once: the recording sink, console, file */
+    if (!w->o.loop)
+      record(w, d, &req, now);
+    else
+      write_local(w, d, &req);
     finish(w, d);
-  } else if (!req.method) {
-    write_local(w, d, &req);
-    finish(w, d);
+    if (d->dest && d->dest->busy)
+      dest_release(w, d->dest, now);
   } else {
     struct qun_http_req hr = {.method = req.method, .url = req.url, .headers = (const char *const *)req.headers,
                               .body = req.body, .len = req.len, .timeout_ms = w->o.timeout_ms};
@@ -417,9 +487,13 @@ static int start(struct qun_worker *w, struct done *d, int64_t now) {
       qun_chan_retry(&d->res, 0, "%s: cannot start the request", d->channel);
       d->res.retry_after_ms = -1;
       d->kind = RETRY;
+      if (d->dest && d->dest->busy)
+        dest_release(w, d->dest, now);
       finish(w, d);
     } else {
       fly(w, d);
+      if (d->dest)
+        d->dest->busy = 1, d->dest->head = d->id;
     }
   }
   qun_chan_req_free(&req);
@@ -522,6 +596,7 @@ void qun_worker_free(struct qun_worker *w) {
   }
   qun_jobheap_free(&w->heap);
   tdestroy(w->limiters, free_entry);
+  tdestroy(w->dests, free_dest);
   if (w->o.loop) {
     qun_http_client_close(w->http);
     uv_close((uv_handle_t *)&w->check, check_closed);
