@@ -299,7 +299,9 @@ end
 -- 20 messages a minute and a group that scrolls with one line per order
 -- is noise, so orders are batched ("恭喜 A、B、C 等 12 位"). One message
 -- plus the rare packet per batch keeps each robot far below its limit,
--- with room for the countdown and the close.
+-- with room for the countdown and the close. The celebration is in the
+-- group, never a personal message per order: the buyer's personal
+-- messages are capped (caps.member_per_day) and kept for what matters.
 local function take(t) -- the members tagged t, untagged
   local list = {}
   for m in members{ tag = t } do list[#list + 1] = m end
