@@ -8,6 +8,7 @@
  * red packets over the limits — each named by file and line. */
 #include "cli/cli.h"
 #include "cli/team.h"
+#include "host/config.h"
 #include "host/playbook.h"
 #include "host/run.h"
 #include "sim/sim.h"
@@ -54,7 +55,7 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
       (rc = qun_cli_int(self, "--audience", val[1], 1, 100000, &audience)))
     return rc;
   struct qun_team team;
-  if (qun_team_open(&ld, 0, &team) != 0)
+  if (qun_team_open(&ld, QUN_TEAM_DRY, &team) != 0)
     return QUN_EXIT_FAIL;
   int64_t start_ms;
   if ((rc = qun_cli_start(self, val[2], &start_ms))) {
@@ -62,6 +63,9 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
     return rc;
   }
   rc = load_once(&ld, &team, start_ms);
+  for (size_t i = 0; rc == QUN_EXIT_OK && team.cfg && i < team.cfg->nunset; i++)
+    printf("%s: note: env(\"%s\") is not set: fine for check and sim (nothing is sent); qun run "
+           "needs it\n", team.cfg->path, team.cfg->unset[i]);
   if (rc == QUN_EXIT_OK && days > 0) {
     struct qun_sim_opts so = {.playbook = ld.file, .cfg = team.cfg, .sets = team.sets,
                               .nsets = team.nsets, .audience = (int)audience, .seed = 1,

@@ -15,11 +15,11 @@
 #include <string.h>
 
 extern const struct qun_cmd qun_cmd_help, qun_cmd_version, qun_cmd_info, qun_cmd_check,
-    qun_cmd_run, qun_cmd_sim, qun_cmd_status, qun_cmd_event, qun_cmd_import, qun_cmd_test;
+    qun_cmd_run, qun_cmd_sim, qun_cmd_status, qun_cmd_event, qun_cmd_import, qun_cmd_test, qun_cmd_new;
 
 const struct qun_cmd *const qun_cmd_table[] = {
-    &qun_cmd_help, &qun_cmd_version, &qun_cmd_info, &qun_cmd_check, &qun_cmd_sim, &qun_cmd_run, &qun_cmd_status,
-    &qun_cmd_event, &qun_cmd_import, &qun_cmd_test, NULL,
+    &qun_cmd_help, &qun_cmd_version, &qun_cmd_new, &qun_cmd_info, &qun_cmd_check, &qun_cmd_sim,
+    &qun_cmd_test, &qun_cmd_run, &qun_cmd_status, &qun_cmd_event, &qun_cmd_import, NULL,
 };
 
 const struct qun_cmd *qun_cmd_find(const char *name) {

@@ -37,7 +37,7 @@ static int import_exec(const struct qun_cmd *self, int argc, char **argv) {
   /* The config's time zone reads the local times in the file. */
   struct qun_cli_load ld = {.file = file, .config = config, .db = db};
   struct qun_team team;
-  if (qun_team_open(&ld, 1, &team) != 0)
+  if (qun_team_open(&ld, QUN_TEAM_STORE, &team) != 0)
     return QUN_EXIT_FAIL;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

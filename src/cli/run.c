@@ -141,7 +141,7 @@ static int run_exec(const struct qun_cmd *self, int argc, char **argv) {
   if (rc)
     return rc;
   struct qun_team team;
-  if (qun_team_open(&ld, 1, &team) != 0)
+  if (qun_team_open(&ld, QUN_TEAM_STORE, &team) != 0)
     return QUN_EXIT_FAIL;
   uv_loop_t loop;
   uv_loop_init(&loop);

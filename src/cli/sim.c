@@ -123,7 +123,7 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
   if (vs && ld.nvariants)
     return qun_cli_usage(self, "--vs and --variant: one or the other");
   struct qun_team team;
-  if (qun_team_open(&ld, 0, &team) != 0)
+  if (qun_team_open(&ld, QUN_TEAM_DRY, &team) != 0)
     return QUN_EXIT_FAIL;
   int64_t start_ms;
   if ((rc = qun_cli_start(self, val[2], &start_ms))) {

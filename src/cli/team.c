@@ -21,7 +21,7 @@ int qun_team_open_store(const char *db, struct qun_team *team) {
   return 0;
 }
 
-int qun_team_open(const struct qun_cli_load *ld, int with_store, struct qun_team *team) {
+int qun_team_open(const struct qun_cli_load *ld, int flags, struct qun_team *team) {
   memset(team, 0, sizeof *team);
   team->db_path = ld->db ? ld->db : QUN_STORE_DEFAULT_PATH;
   team->tz = QUN_TZ_DEFAULT;
@@ -30,7 +30,7 @@ int qun_team_open(const struct qun_cli_load *ld, int with_store, struct qun_team
     char err[1024];
     if (!(team->cfg = malloc(sizeof *team->cfg)))
       return qun_cli_fail("qun: out of memory");
-    if (qun_config_load(ld->config, team->cfg, err, sizeof err) < 0) {
+    if (qun_config_load(ld->config, team->cfg, flags & QUN_TEAM_DRY ? QUN_CONFIG_DRY : 0, err, sizeof err) < 0) {
       qun_team_close(team);
       return qun_cli_fail("%s", err);
     }
@@ -45,7 +45,7 @@ int qun_team_open(const struct qun_cli_load *ld, int with_store, struct qun_team
   }
   for (int i = 0; i < ld->nsets; i++)
     team->sets[team->nsets++] = ld->sets[i];
-  if (with_store) {
+  if (flags & QUN_TEAM_STORE) {
     char err[600];
     if (qun_store_open(team->db_path, &team->store, err, sizeof err) < 0) {
       qun_team_close(team);

@@ -21,10 +21,12 @@ struct qun_team {
   int64_t grace_ms;
 };
 
-/* Loads what ld names (the store too, if with_store); sets the run's zone.
+/* Loads what ld names (the store too with QUN_TEAM_STORE); sets the run's
+ * zone. QUN_TEAM_DRY: the config's unset env() names are kept, not fatal.
  * Prints the one-line error and returns 1 on failure (the team needs no
  * closing then). */
-int qun_team_open(const struct qun_cli_load *ld, int with_store, struct qun_team *team);
+enum { QUN_TEAM_STORE = 1, QUN_TEAM_DRY = 2 /* nothing is sent: unset env() is fine */ };
+int qun_team_open(const struct qun_cli_load *ld, int flags, struct qun_team *team);
 /* Opens only the store (qun status, qun event): --db or the default. */
 int qun_team_open_store(const char *db, struct qun_team *team);
 void qun_team_close(struct qun_team *team);

@@ -38,6 +38,7 @@ static void sort_config(struct qun_config *cfg);
 
 struct load {
   struct qun_config *cfg;
+  int flags;
   const char *path;
   int lines[16]; /* line of each setting's assignment, by index in settings[] */
 };
@@ -150,6 +151,17 @@ static int l_env(lua_State *L) {
   struct load *ld = lua_touserdata(L, lua_upvalueindex(1));
   const char *name = luaL_checkstring(L, 1);
   const char *v = getenv(name);
+  if (!v && lua_isnoneornil(L, 2) && ld->flags & QUN_CONFIG_DRY) {
+    /* nothing is sent: a stand-in will do, and the name is kept to say so */
+    char **u = realloc(ld->cfg->unset, (ld->cfg->nunset + 1) * sizeof *u);
+    if (!u)
+      return luaL_error(L, "not enough memory");
+    ld->cfg->unset = u;
+    u[ld->cfg->nunset] = dup_or_raise(L, name);
+    ld->cfg->nunset++;
+    lua_pushfstring(L, "dry-run-%s", name);
+    return 1;
+  }
   if (!v) {
     if (lua_isnoneornil(L, 2))
       return qun_sandbox_error(L, "env(\"%s\") is not set: export it before starting qun", name);
@@ -558,10 +570,10 @@ void qun_config_defaults(struct qun_config *cfg) {
   cfg->rp_max_count = 100;
 }
 
-int qun_config_load(const char *path, struct qun_config *cfg, char *err, size_t errlen) {
+int qun_config_load(const char *path, struct qun_config *cfg, int flags, char *err, size_t errlen) {
   qun_config_defaults(cfg);
   cfg->path = strdup(path);
-  struct load ld = {.cfg = cfg, .path = path};
+  struct load ld = {.cfg = cfg, .flags = flags, .path = path};
   struct qun_sandbox_opts so = {.path = path, .now_ms = wall_ms, .log = no_log};
   struct qun_sandbox *sb = qun_sandbox_new(&so);
   if (!sb || !cfg->path || !cfg->timezone) {
@@ -619,6 +631,9 @@ void qun_config_free(struct qun_config *cfg) {
   for (size_t i = 0; i < cfg->nsecrets; i++)
     free(cfg->secrets[i]);
   free(cfg->secrets);
+  for (size_t i = 0; i < cfg->nunset; i++)
+    free(cfg->unset[i]);
+  free(cfg->unset);
   memset(cfg, 0, sizeof *cfg);
 }
 

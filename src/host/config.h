@@ -53,13 +53,19 @@ struct qun_config {
   int64_t listen_max_body; /* listen.max_body in bytes; default 1 MiB */
   char **secrets;          /* values read with env(): never to be shown */
   size_t nsecrets;
+  char **unset;            /* QUN_CONFIG_DRY: env() names that were not set */
+  size_t nunset;
 };
 
 /* The defaults (no file). */
 void qun_config_defaults(struct qun_config *cfg);
 /* Loads path into cfg; 0, or -1 with one line "file:line: reason" in err
- * (which never contains a secret). cfg must be freed either way. */
-int qun_config_load(const char *path, struct qun_config *cfg, char *err, size_t errlen);
+ * (which never contains a secret). cfg must be freed either way.
+ * QUN_CONFIG_DRY (qun check, sim, test: nothing is sent): an env() that is
+ * not set gives "dry-run-NAME" instead of an error, and its name is kept
+ * in cfg->unset. */
+enum { QUN_CONFIG_DRY = 1 };
+int qun_config_load(const char *path, struct qun_config *cfg, int flags, char *err, size_t errlen);
 void qun_config_free(struct qun_config *cfg);
 
 /* Replaces every secret in buf with "***", in place. */

@@ -302,8 +302,10 @@ static void on_fire(void *ud, struct qun_sched *s, const struct qun_jobheap_item
   struct qun_run *r = ud;
   if (r->dead)
     return;
-  if (it->id == QUN_RUN_OUTBOX_WAKE)
+  if (it->id == QUN_RUN_OUTBOX_WAKE) {
+    r->wake_due = -1; /* fired: gone from the heap */
     qun_run__deliver(r);
+  }
   else if (it->id == QUN_RUN_OWNER_WAKE)
     r->o.wake ? r->o.wake(r->o.owner, it->due) : (void)0;
   else if (it->id < 0)
@@ -433,6 +435,7 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
   }
   r->o = *o;
   r->st = o->store;
+  r->wake_due = -1;
   /* Red-packet shares: a dry-run's are the seed's; a live run's must not
    * be predictable from earlier ones (core/rng.h). */
   if (!o->loop) {

@@ -130,6 +130,8 @@ int qun_run_send(struct qun_run *r, const struct qun_send *s, char *err, size_t 
     snprintf(err, errlen, "cannot queue the message: %s", qun_store_errmsg(r->st));
     return -1;
   }
+  if (created)
+    r->queued = 1;
   if (created && m.state != QUN_OUT_QUEUED) {
     policy_line(r, m.state == QUN_OUT_DROPPED ? "dropped" : "deferred", s->target, m.reason,
                 m.state == QUN_OUT_DEFERRED ? m.next_try : -1);
@@ -163,10 +165,15 @@ static void w_sent(void *ud, const char *target, const char *member, json_t *msg
 
 /* One wake in the scheduler for the earliest waiting message. */
 static void rearm(struct qun_run *r) {
+  int64_t next = qun_worker_next(r->worker), now = qun_run_now(r);
+  if (next >= 0 && next < now)
+    next = now;
+  if (next == r->wake_due)
+    return; /* already set (or none either way) */
   qun_sched_cancel(r->sched, QUN_RUN_OUTBOX_WAKE);
-  int64_t next = qun_worker_next(r->worker);
+  r->wake_due = next;
   if (next >= 0)
-    qun_sched_add(r->sched, next > qun_run_now(r) ? next : qun_run_now(r), QUN_RUN_OUTBOX_WAKE);
+    qun_sched_add(r->sched, next, QUN_RUN_OUTBOX_WAKE);
 }
 
 static void w_committed(void *ud) {
@@ -189,8 +196,13 @@ void qun_run__deliver(struct qun_run *r) {
   if (r->delivering || r->dead || r->run_id <= 0 || qun_run__worker_open(r) < 0)
     return;
   r->delivering = 1;
-  qun_worker_load(r->worker);
-  qun_worker_run(r->worker);
+  if (r->queued || !r->loaded) { /* only this run writes its outbox: nothing new, nothing to read */
+    r->queued = 0, r->loaded = 1;
+    qun_worker_load(r->worker);
+  }
+  int64_t next = qun_worker_next(r->worker);
+  if (next >= 0 && next <= qun_run_now(r))
+    qun_worker_run(r->worker);
   qun_run__flush(r);
   rearm(r);
   r->delivering = 0;

@@ -57,6 +57,9 @@ struct qun_run {
   int dead;        /* stopped by a memory kill */
   int delivering;  /* inside qun_run__deliver */
   struct qun_worker *worker; /* the outbox's drain */
+  int queued;      /* send() added rows since the worker last looked */
+  int loaded;      /* the worker has read the outbox once */
+  int64_t wake_due; /* the outbox wake's time in the heap, or -1 */
   char **warns;    /* qun_run_warn */
   size_t nwarns;
   int sends;       /* send() calls in the current call, for the keys */

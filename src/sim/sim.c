@@ -158,13 +158,16 @@ static void store_event(void *ud, const char *type, const char *member, const ch
  * dispatched in batches like live events. */
 static void on_wake(void *owner, int64_t now) {
   struct sim *s = owner;
+  /* Stored and handled in one transaction, as the HTTP endpoint's group
+   * commit does live. */
   if (qun_store_begin(s->st) == 0) {
     qun_audience_due(s->aud, now, store_event, s);
-    if (qun_store_commit(s->st) < 0)
+    qun_run_dispatch_in_tx(s->run);
+    int ok = qun_store_commit(s->st) == 0;
+    if (!ok)
       qun_store_rollback(s->st);
+    qun_run_after_commit(s->run, ok);
   }
-  while (qun_run_poll_events(s->run) == 256)
-    ;
   int64_t next = qun_audience_next(s->aud);
   if (next >= 0)
     qun_run_wake(s->run, next);
@@ -203,12 +206,17 @@ static json_t *facts(struct sim *s) {
 struct lines {
   struct qun_summary *sum;
   json_t *keep, *errors;
+  FILE *file;
 };
 
 /* Each line parsed once: for the summary, the kept lines, the errors. */
 static int add_line(void *ud, int64_t id, const char *line) {
   (void)id;
   struct lines *l = ud;
+  if (l->file) {
+    fputs(line, l->file);
+    fputc('\n', l->file);
+  }
   json_t *j = json_loads(line, 0, NULL);
   if (!j) {
     qun_summary_line(l->sum, line, strlen(line)); /* counted as a bad line */
@@ -239,6 +247,7 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
   struct qun_model model;
   struct groups groups = {0};
   int rc = -1, have_model = 0;
+  FILE *tfile = NULL;
   if (qun_model_load(o->model, &model, err, errlen) < 0)
     return -1;
   have_model = 1;
@@ -257,11 +266,14 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
   }
   if (o->keep)
     s.kept_requests = json_array();
-  if (o->transcript)
-    remove(o->transcript); /* a transcript belongs to one dry-run */
+  /* written once at the end: a dry-run has no crash to survive */
+  if (o->transcript && !(tfile = fopen(o->transcript, "w"))) {
+    snprintf(err, errlen, "%s: cannot write the transcript", o->transcript);
+    goto out;
+  }
   struct qun_run_opts ro = {.path = o->playbook, .sets = o->sets, .nsets = o->nsets, .store = s.st,
                             .start_ms = o->start_ms, .grace_ms = o->grace_ms, .mode = "sim",
-                            .transcript = o->transcript, .cfg = o->cfg, .seed = o->seed,
+                            .cfg = o->cfg, .seed = o->seed,
                             .record = on_record, .sent = on_sent, .wake = on_wake, .owner = &s};
   /* The run's callbacks may fire while it opens (the top level sends). */
   if (qun_run_open(&ro, &s.run, err, errlen) < 0)
@@ -276,7 +288,7 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
     if (tty)
       progress(&s, t, t >= o->end_ms);
   }
-  struct lines l = {qun_summary_new(), o->keep ? json_array() : NULL, json_array()};
+  struct lines l = {qun_summary_new(), o->keep ? json_array() : NULL, json_array(), tfile};
   qun_store_transcript_since(s.st, qun_run_id(s.run), 0, -1, add_line, &l);
   json_t *f = facts(&s);
   res->warnings = json_incref(json_object_get(f, "warnings"));
@@ -293,6 +305,10 @@ out:
   qun_store_close(s.st);
   if (s.requests)
     fclose(s.requests);
+  if (tfile && fclose(tfile) != 0 && rc == 0) {
+    snprintf(err, errlen, "%s: cannot write the transcript", o->transcript);
+    rc = -1;
+  }
   json_decref(s.kept_requests);
   free_groups(&groups);
   if (have_model)

@@ -326,12 +326,9 @@ static int load_config(struct runopts *ro, struct qun_config *cfg, char *err, si
   ro->env[n] = NULL;
   char **real = environ;
   environ = ro->env;
-  int rc = qun_config_load(ro->config, cfg, err, errlen);
+  int rc = qun_config_load(ro->config, cfg, QUN_CONFIG_DRY, err, errlen);
   environ = real;
   ro->env[ro->nenv] = NULL;
-  if (rc < 0 && strstr(err, "is not set: export it"))
-    snprintf(err + strlen(err), errlen - strlen(err), " (a test sees no real environment: give it in "
-                                                      "sim.run's env = { NAME = \"...\" })");
   return rc;
 }
 

@@ -22,7 +22,11 @@ expect 1 "$D/bad_type.lua:1: channels.wx: type must be one of console, file, web
 expect 1 "$D/bad_group.lua:2: groups[\"g1\"]: no channel named 'wx2' in channels" -- check $F --config $D/bad_group.lua
 expect 1 "$D/bad_tz.lua:1: timezone 'Asia/Shangai' is not in the tz database (e.g. \"Asia/Shanghai\")" -- check $F --config $D/bad_tz.lua
 expect 1 "$D/bad_grace.lua:1: grace: cannot read \"10 minutes\" as a duration (expected e.g. \"10m\")" -- check $F --config $D/bad_grace.lua
-expect 1 "$D/env_unset.lua:2: env(\"QUN_TEST_NOT_SET\") is not set: export it before starting qun" -- check $F --config $D/env_unset.lua
+# A secret that is not set: fine for a rehearsal (nothing is sent), refused live.
+"$QUN" check $F --config $D/env_unset.lua --set group=sh-1 --days 0 >"$TMP/out" 2>"$TMP/err"
+grep -qx "$D/env_unset.lua: note: env(\"QUN_TEST_NOT_SET\") is not set: fine for check and sim (nothing is sent); qun run needs it" "$TMP/out" ||
+  { echo "FAIL: no note about the unset env"; cat "$TMP/out" "$TMP/err"; failures=$((failures + 1)); }
+expect 1 "$D/env_unset.lua:2: env(\"QUN_TEST_NOT_SET\") is not set: export it before starting qun" -- run $F --config $D/env_unset.lua --set group=sh-1 --db "$TMP/x.db"
 expect 1 "$D/secret_in_error.lua:2: members_channel: no channel named '***' in channels" -- check $F --config $D/secret_in_error.lua
 expect 1 "$D/loop.lua:1: instruction budget exceeded (100000000 per call): a loop that never ends?" -- check $F --config $D/loop.lua
 expect 1 "$D/missing.lua: cannot read the file (No such file or directory)" -- check $F --config $D/missing.lua

@@ -82,7 +82,7 @@ static void load_cfg(const char *text) {
   write_file(cfgpath, text);
   if (have_cfg)
     qun_config_free(&cfg);
-  if (qun_config_load(cfgpath, &cfg, err, sizeof err) < 0)
+  if (qun_config_load(cfgpath, &cfg, 0, err, sizeof err) < 0)
     fail_msg("config: %s", err);
   have_cfg = 1;
 }
