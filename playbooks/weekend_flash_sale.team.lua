@@ -4,10 +4,9 @@
 -- robot is one group), personal messages and red-packet payouts through
 -- the shop's signed webhooks.
 --
--- Secrets come from the environment. Each env() here has a placeholder
--- default so that a dry-run (`qun sim`, `qun check`) needs no secrets; a
--- live run must export the real values — a message sent with a
--- placeholder key is refused by WeCom and shows as dead in `qun status`.
+-- Secrets come from the environment: `qun run` refuses to start until
+-- each is exported; a rehearsal (`qun check`, `qun sim`, `qun test`) needs
+-- none, it stands in for them and sends nothing.
 timezone    = "Asia/Shanghai"
 -- The sale closes at 22:00; quiet hours start after its last message.
 quiet_hours = "22:30-08:00"
@@ -20,11 +19,11 @@ channels = {
   -- personal messages (invitations, the VIP notice, "开抢了") go to the
   -- shop's backend, which writes to each member from the store's account
   hook = { type = "webhook", url = "https://shop.example/qun/messages",
-           secret = env("HOOK_SECRET", "dry-run-hook-secret") },
+           secret = env("HOOK_SECRET") },
   -- red-packet payouts (docs/redpackets.md)
   pay  = { type = "webhook", url = "https://shop.example/qun/payout",
-           secret = env("PAY_SECRET", "dry-run-pay-secret") },
-  ["wx-sale"] = { type = "wecom", key = env("WECOM_KEY_SALE", "dry-run-sale") },
+           secret = env("PAY_SECRET") },
+  ["wx-sale"] = { type = "wecom", key = env("WECOM_KEY_SALE") },
 }
 groups = {
   -- the temporary sale group, made for this sale (seed 002: 临时抢购群)
@@ -33,7 +32,7 @@ groups = {
 local community = {}
 for i = 1, 8 do
   local id = "sh-" .. i
-  channels["wx-" .. i] = { type = "wecom", key = env("WECOM_KEY_" .. i, "dry-run-" .. i) }
+  channels["wx-" .. i] = { type = "wecom", key = env("WECOM_KEY_" .. i) }
   groups[id] = { name = "上海" .. i .. "群", channel = "wx-" .. i }
   community[#community + 1] = id
 end
