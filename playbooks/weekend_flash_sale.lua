@@ -176,10 +176,12 @@ on("consult", function(ev)
   if inviting(ev.at) then invite(ev.member, "asked") end
 end)
 
--- Whoever joins the sale group (through an invitation or the group's
--- QR code) is in this sale's audience.
+-- Whoever joins the sale group before the close (through an invitation
+-- or the group's QR code) is in this sale's audience.
 on("member.joined", function(ev)
-  if ev.group == P.sale_group and not tag.has(ev.member, P.sale_tag) then tag.add(ev.member, P.sale_tag) end
+  if ev.group == P.sale_group and ev.at < CLOSE and not tag.has(ev.member, P.sale_tag) then
+    tag.add(ev.member, P.sale_tag)
+  end
 end)
 
 -- The VIPs hear before anyone, personally, with the invitation (seed 002:
