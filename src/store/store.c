@@ -189,8 +189,10 @@ static const char *const sql[Q_COUNT] = {
                           "AND attempts > 0",
     [Q_OUTBOX_DEAD] = "SELECT id, target, channel, reason, sent_at, attempts FROM outbox "
                       "WHERE run_id = ?1 AND state = 4 ORDER BY sent_at DESC, id DESC LIMIT ?2",
+    /* Messages to the member that day; a payout is money owed to them,
+     * not a message, so it never uses up caps.member_per_day. */
     [Q_OUTBOX_MEMBER_DAY] = "SELECT count(*) FROM outbox WHERE member = ?1 AND day = ?2 "
-                            "AND state IN (0, 1, 3)",
+                            "AND state IN (0, 1, 3) AND target NOT LIKE 'payout:%'",
     [Q_EVENT_UPSERT] = "INSERT INTO events (type, member, grp, at, data, received_at, ext_id) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (ext_id) DO UPDATE SET "
                        "type = excluded.type, member = excluded.member, grp = excluded.grp, "

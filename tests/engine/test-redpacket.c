@@ -475,6 +475,43 @@ static void test_same_instant_events(void **state) {
   qun_store_close(st);
 }
 
+/* A payout is money owed, not a message: a member who claimed a packet
+ * still gets the messages caps.member_per_day allows. */
+static void test_payout_not_capped(void **state) {
+  (void)state;
+  char text[1024];
+  snprintf(text, sizeof text, "%scaps = { member_per_day = 1 }\n", team);
+  load_cfg(text);
+  char file[256], err[1024];
+  snprintf(file, sizeof file, "%s/thanks.lua", dir);
+  write_file(file, "playbook { name = \"thanks\", version = \"1.0.0\" }\n"
+                   "local p = redpacket.new { total = \"1.00\", count = 2, group = \"g1\" }\n"
+                   "on(\"redpacket.claimed\", function(ev) send(ev.member, \"谢谢 {name}\") end)\n"
+                   "schedule.at(\"2026-11-23 09:10\", \"again\", function() send(member(\"m1\"), \"再见\") end)\n");
+  struct qun_store *st;
+  assert_int_equal(qun_store_open(dbpath, &st, err, sizeof err), 0);
+  assert_int_equal(qun_store_member_upsert(st, "m1", "一", -1, NULL, 0), 0);
+  struct qun_run *r = open_at(st, file, "2026-11-23 09:00", err);
+  if (!r)
+    fail_msg("%s", err);
+  char p[32];
+  snprintf(p, sizeof p, "%s", sql_text("SELECT id FROM packets"));
+  p[strcspn(p, "\n")] = '\0';
+  int64_t t = local_ms("2026-11-23 09:01");
+  qun_run_until(r, t);
+  claim_event(st, "m1", p, t);
+  assert_int_equal(qun_run_poll_events(r), 1);
+  assert_int_equal(qun_run_poll_events(r), 1); /* redpacket.claimed: the thank-you */
+  qun_run_until(r, local_ms("2026-11-23 09:20"));
+  const char *tr = read_lines(0);
+  assert_int_equal(count_in(tr, "\"to\":\"member:m1\",\"msg\":{\"text\":\"谢谢 一\"}"), 1);
+  /* The cap still holds for messages: the second one that day is dropped. */
+  assert_int_equal(count_in(tr, "\"ev\":\"dropped\",\"to\":\"member:m1\",\"reason\":\"member_cap\",\"job\":\"again\""), 1);
+  assert_int_equal(sql_int("SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 1);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 /* A template variable whose __tostring raises: an error naming the line,
  * nothing sent, nothing leaked. */
 static void test_tostring_raises(void **state) {
@@ -560,6 +597,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_same_instant_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tostring_raises, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rain, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_payout_not_capped, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
