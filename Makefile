@@ -19,10 +19,13 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DQUN_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The main job on the embedded default playbook.
+# The main job: a dry-run of the weekend flash sale (seed 002) for 2 000
+# members over its week, on the virtual clock: out/report.html and the
+# summary. Nothing is sent and no secret is needed.
 demo: build
-	./$(BUILD)/qun info playbooks/example.lua
-	./$(BUILD)/qun check playbooks/example.lua --set group=demo-1
+	./$(BUILD)/qun sim playbooks/weekend_flash_sale.lua --config playbooks/weekend_flash_sale.team.lua \
+	  --audience 2000 --start "2026-11-23 00:00" --days 7 --out out
+	@echo "open out/report.html in a browser"
 
 # Every test, then every test again under ASan + UBSan (leaks included).
 test: build build-asan
