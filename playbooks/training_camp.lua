@@ -199,13 +199,13 @@ local function to_groups(msg, extra)
 end
 
 -- Each member of the camp's groups once (a member may sit in two groups),
--- leaving out those who left.
+-- leaving out those who left (unless filter.all).
 local function each_member(filter, fn)
   local seen = {}
   for _, g in ipairs(P.groups) do
     local f = { group = g, tag = filter.tag, tier = filter.tier }
     for m in members(f) do
-      if not seen[m.id] and not tag.has(m, LEFT) then
+      if not seen[m.id] and (filter.all or not tag.has(m, LEFT)) then
         seen[m.id] = true
         fn(m)
       end
@@ -222,7 +222,7 @@ local function selling(t) return t >= SALE and t < DEADLINE end
 
 local function buyers()
   local n = 0
-  each_member({ tag = BOUGHT }, function() n = n + 1 end)
+  each_member({ tag = BOUGHT, all = true }, function() n = n + 1 end)
   return n
 end
 
@@ -551,7 +551,7 @@ end)
 -- 成单用户画像: who bought, by profile tag, for the next camp.
 schedule.at(DEADLINE, "close-report", function()
   local count, n = {}, 0
-  each_member({ tag = BOUGHT }, function(m)
+  each_member({ tag = BOUGHT, all = true }, function(m)
     n = n + 1
     for _, t in ipairs(m.tags) do
       if t:find("^年龄:") or t:find("^学历:") or t:find("^职业:") then count[t] = (count[t] or 0) + 1 end

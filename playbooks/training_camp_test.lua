@@ -133,6 +133,12 @@ test("sales peak at the start and at the end", function()
   expect(start, "bought on the opening night"):to_be_at_least(1)
   expect(start, "the opening night against Saturday"):to_be_at_least(2 * middle)
   expect(last_day, "the last day against Saturday"):to_be_at_least(2 * middle)
+  -- the buyers' count at the close (成单用户画像), leavers included
+  local who, n = {}, 0
+  for _, e in ipairs(r:events{ type = "purchase", between = { nil, "2026-11-29 21:00" } }) do
+    if not who[e.member] then who[e.member], n = true, n + 1 end
+  end
+  expect(r:lines{ ev = "log", job = "close-report" }[1].message):to_contain("成单 " .. n .. " 人")
 end)
 
 test("nothing is sent in quiet hours by a schedule, nothing is dropped, no handler fails", function()
