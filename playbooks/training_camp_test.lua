@@ -7,8 +7,9 @@
 --   q  16 members who do nothing by themselves (a quiet model), and the
 --      events of testdata/training_camp_events.jsonl: each member's story
 --      is exact (profile answers, 未互动, the four tiers, follow-ups).
-local ENV = { QUN_EVENTS_TOKEN = "test-token-0123456789", WECOM_KEY = "test-key", HOOK_SECRET = "test-secret" }
 local GROUPS = 8
+local ENV = { QUN_EVENTS_TOKEN = "test-token-0123456789", HOOK_SECRET = "test-secret" }
+for i = 1, GROUPS do ENV["WECOM_KEY_" .. i] = "test-key-" .. i end
 local r = sim.run("training_camp.lua", {
   config = "training_camp.team.lua", env = ENV, start = "2026-11-23 00:00", days = 7, audience = 400,
 })
@@ -152,7 +153,10 @@ test("nothing is sent in quiet hours by a schedule, nothing is dropped, no handl
   expect(r:lines{ ev = "dropped" }):to_have_length(0)
   expect(r:lines{ ev = "error" }):to_have_length(0)
   expect(q:lines{ ev = "error" }):to_have_length(0)
-  expect(#r:requests{ channel = "wx" }):to_be(#r:sends{ to = "group:" })
+  for i = 1, GROUPS do -- each group through its own robot
+    expect(#r:requests{ channel = "wx-" .. i }):to_be(#r:sends{ to = "group:camp-" .. i })
+  end
+  expect(r:requests{ channel = "wx-1" }[1].url):to_contain("key=***")
   expect(#r:requests{ channel = "hook" }):to_be(#r:sends{ to = "member:" })
 end)
 
