@@ -1,6 +1,7 @@
 /* sim.c — `qun sim FILE [--config F] [--set k=v]... [--audience N |
  * --members CSV] [--start TIME] [--days D] [--seed S] [--runs N]
- * [--model FILE.lua] [--vs OTHER.lua | --variant k=v]... [--out DIR]`:
+ * [--model FILE.lua] [--events FILE.jsonl] [--vs OTHER.lua | --variant k=v]...
+ * [--out DIR]`:
  * the dry-run. Writes DIR/transcript.jsonl, DIR/requests.jsonl,
  * DIR/summary.json and DIR/report.html and prints the key numbers. */
 #include "cli/cli.h"
@@ -106,8 +107,8 @@ static void print_summary(const char *label, const json_t *s) {
 static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
   struct qun_cli_load ld;
   static const char *const flags[] = {"--audience=", "--members=", "--start=", "--days=", "--seed=",
-                                      "--runs=", "--model=", "--vs=", "--out=", NULL};
-  const char *val[9] = {NULL};
+                                      "--runs=", "--model=", "--vs=", "--out=", "--events=", NULL};
+  const char *val[10] = {NULL};
   int rc = qun_cli_parse_load(self, argc, argv, QUN_OPT_CONFIG | QUN_OPT_VARIANT, &ld, flags, val);
   if (rc)
     return rc;
@@ -155,7 +156,7 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
       struct qun_sim_opts so = {
           .playbook = vars[k].file, .cfg = team.cfg, .sets = vars[k].sets, .nsets = vars[k].nsets,
           .audience = members ? 0 : (int)audience, .members_csv = members, .model = model,
-          .start_ms = start_ms, .end_ms = start_ms + days * 86400000LL,
+          .events = val[9], .start_ms = start_ms, .end_ms = start_ms + days * 86400000LL,
           .seed = (uint64_t)(seed + n), .grace_ms = team.grace_ms,
           .transcript = n == 0 ? path[0] : NULL, .requests = n == 0 ? path[1] : NULL, .progress = 1};
       struct qun_sim_result res;
@@ -223,8 +224,8 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
 const struct qun_cmd qun_cmd_sim = {
     .name = "sim",
     .args = "FILE [--config F] [--set NAME=VALUE]... [--audience N | --members CSV] [--start TIME] "
-            "[--days D] [--seed S] [--runs N] [--model FILE.lua] [--vs OTHER.lua | --variant NAME=VALUE]... "
-            "[--out DIR]",
+            "[--days D] [--seed S] [--runs N] [--model FILE.lua] [--events FILE.jsonl] "
+            "[--vs OTHER.lua | --variant NAME=VALUE]... [--out DIR]",
     .summary = "rehearse a playbook on a virtual clock with a simulated audience: transcript, summary, report",
     .help = "options:\n"
             "  --config F          the team config (groups, channels, quiet hours, caps)\n"
@@ -236,6 +237,8 @@ const struct qun_cmd qun_cmd_sim = {
             "  --seed S            the random seed (default 1): same inputs and seed, same transcript\n"
             "  --runs N            repeat with seeds S..S+N-1; the summary gets p5/p50/p95\n"
             "  --model FILE.lua    the behaviour model (default: the built-in qun.model)\n"
+            "  --events FILE.jsonl events that happen at their \"at\" besides the audience's (as qun import\n"
+            "                      events reads them): a profile answer, a lesson your backend reports\n"
             "  --vs OTHER.lua      run a second playbook on the same audience and seeds, side by side\n"
             "  --variant NAME=VALUE  the same playbook with this param changed, side by side (repeatable)\n"
             "  --out DIR           where the files go (default ./out)\n"

@@ -284,6 +284,17 @@ static int l_members(lua_State *L) {
       return qun_sandbox_error(L, "members{}: unknown filter '%s' (filters: group, tag, tier, where)",
                                lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
   }
+  /* One name each (a list would read as no filter), where a function. */
+  for (int i = 0; i < 3; i++) {
+    int ty = lua_getfield(L, 1, fields[i]);
+    lua_pop(L, 1);
+    if (ty != LUA_TNIL && ty != LUA_TSTRING && ty != LUA_TNUMBER)
+      return qun_sandbox_error(L, "members{}: %s is one name (a string), not a %s: iterate once for each",
+                               fields[i], lua_typename(L, ty));
+  }
+  if (lua_getfield(L, 1, "where") != LUA_TNIL && !lua_isfunction(L, -1))
+    return qun_sandbox_error(L, "members{}: where is a function(m) that returns true for the members to keep");
+  lua_pop(L, 1);
   lua_pushvalue(L, 1);
   lua_newtable(L);       /* empty page: fetch on the first call */
   lua_pushinteger(L, 0);

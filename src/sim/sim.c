@@ -14,18 +14,28 @@
 #include "host/config.h"
 #include "host/playbook.h"
 #include "host/run.h"
+#include "ingest/event_in.h"
 #include "store/store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+struct scripted {
+  int64_t at_ms; /* when it happens (not before the start) */
+  size_t row;    /* its line in the file: ties keep the file's order */
+  json_t *obj;
+};
 
 struct sim {
   const struct qun_sim_opts *o;
   struct qun_store *st;
   struct qun_run *run;
   struct qun_audience *aud;
+  struct scripted *ev; /* --events, by time */
+  size_t nev, next_ev;
   FILE *requests;
   json_t *kept_requests;
   int64_t sends, events;
@@ -136,14 +146,22 @@ static void on_record(void *owner, const char *channel, const char *type, const 
   json_decref(o);
 }
 
+/* The run wakes for the earlier of the audience's next reaction and the
+ * next event of the file. */
+static void wake_next(struct sim *s) {
+  int64_t next = qun_audience_next(s->aud);
+  if (s->next_ev < s->nev && (next < 0 || s->ev[s->next_ev].at_ms < next))
+    next = s->ev[s->next_ev].at_ms;
+  if (next >= 0)
+    qun_run_wake(s->run, next);
+}
+
 static void on_sent(void *owner, const char *target, const char *member, json_t *msg, int64_t at) {
   (void)member;
   struct sim *s = owner;
   s->sends++;
   qun_audience_sent(s->aud, target, msg, at);
-  int64_t next = qun_audience_next(s->aud);
-  if (next >= 0)
-    qun_run_wake(s->run, next);
+  wake_next(s);
 }
 
 static void store_event(void *ud, const char *type, const char *member, const char *group,
@@ -154,13 +172,27 @@ static void store_event(void *ud, const char *type, const char *member, const ch
   s->events++;
 }
 
-/* Reactions due now become events, stored in one transaction, then
- * dispatched in batches like live events. */
+/* The file's events due by now, stored as `qun import events` stores them
+ * (an event with the same id or content is stored once). */
+static void store_scripted(struct sim *s, int64_t now) {
+  for (; s->next_ev < s->nev && s->ev[s->next_ev].at_ms <= now; s->next_ev++) {
+    struct qun_event_in ev;
+    char why[300];
+    if (qun_event_in_read(s->ev[s->next_ev].obj, now, &ev, why, sizeof why) < 0)
+      continue; /* checked when the file was read */
+    if (qun_event_in_store(s->st, &ev, now) == 0)
+      s->events++;
+    qun_event_in_free(&ev);
+  }
+}
+
+/* Events due now (the file's, then the audience's reactions) are stored
+ * and handled in one transaction, as the HTTP endpoint's group commit
+ * does live. */
 static void on_wake(void *owner, int64_t now) {
   struct sim *s = owner;
-  /* Stored and handled in one transaction, as the HTTP endpoint's group
-   * commit does live. */
   if (qun_store_begin(s->st) == 0) {
+    store_scripted(s, now);
     qun_audience_due(s->aud, now, store_event, s);
     qun_run_dispatch_in_tx(s->run);
     int ok = qun_store_commit(s->st) == 0;
@@ -168,9 +200,83 @@ static void on_wake(void *owner, int64_t now) {
       qun_store_rollback(s->st);
     qun_run_after_commit(s->run, ok);
   }
-  int64_t next = qun_audience_next(s->aud);
-  if (next >= 0)
-    qun_run_wake(s->run, next);
+  wake_next(s);
+}
+
+static int by_time(const void *a, const void *b) {
+  const struct scripted *x = a, *y = b;
+  if (x->at_ms != y->at_ms)
+    return x->at_ms < y->at_ms ? -1 : 1;
+  return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static void free_scripted(struct sim *s) {
+  for (size_t i = 0; i < s->nev; i++)
+    json_decref(s->ev[i].obj);
+  free(s->ev);
+  s->ev = NULL, s->nev = 0;
+}
+
+/* --events FILE.jsonl: one event a line, as `qun import events` reads
+ * them; each is checked now (the file and the line name a mistake). An
+ * event without "at" happens at the start, one before the start at the
+ * start (keeping its "at"), one at or after the end never. */
+static int load_scripted(struct sim *s, const char *path, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "%s: cannot read the file (%s)", path, strerror(errno));
+    return -1;
+  }
+  char *line = NULL;
+  size_t cap = 0, row = 0, room = 0;
+  ssize_t n;
+  int rc = 0;
+  while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+    row++;
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      line[--n] = '\0';
+    if (strspn(line, " \t") == (size_t)n)
+      continue;
+    json_error_t jerr;
+    json_t *o = json_loadb(line, (size_t)n, 0, &jerr);
+    struct qun_event_in ev;
+    char why[300];
+    if (!o) {
+      snprintf(err, errlen, "%s:%zu: not JSON: %s (column %d)", path, row, jerr.text, jerr.column);
+      rc = -1;
+    } else if (qun_event_in_read(o, s->o->start_ms, &ev, why, sizeof why) < 0) {
+      snprintf(err, errlen, "%s:%zu: %s", path, row, why);
+      rc = -1;
+    } else {
+      int64_t at = ev.at_ms < s->o->start_ms ? s->o->start_ms : ev.at_ms;
+      qun_event_in_free(&ev);
+      if (at < s->o->end_ms) {
+        if (s->nev == room) {
+          size_t more = room ? 2 * room : 64;
+          struct scripted *p = realloc(s->ev, more * sizeof *p);
+          if (!p) {
+            snprintf(err, errlen, "out of memory");
+            json_decref(o);
+            rc = -1;
+            break;
+          }
+          s->ev = p, room = more;
+        }
+        s->ev[s->nev++] = (struct scripted){at, row, o};
+        o = NULL;
+      }
+    }
+    json_decref(o);
+  }
+  if (rc == 0 && ferror(f)) {
+    snprintf(err, errlen, "%s: read error", path);
+    rc = -1;
+  }
+  free(line);
+  fclose(f);
+  if (s->nev)
+    qsort(s->ev, s->nev, sizeof *s->ev, by_time);
+  return rc;
 }
 
 /* ---- facts for the summary ---- */
@@ -260,6 +366,8 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
                                  .ngroups = groups.n, .start_ms = o->start_ms, .end_ms = o->end_ms};
   if (!(s.aud = qun_audience_new(&ao, err, errlen)))
     goto out;
+  if (o->events && load_scripted(&s, o->events, err, errlen) < 0)
+    goto out;
   if (o->requests && !(s.requests = fopen(o->requests, "w"))) {
     snprintf(err, errlen, "%s: cannot write the requests file", o->requests);
     goto out;
@@ -278,9 +386,7 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
   /* The run's callbacks may fire while it opens (the top level sends). */
   if (qun_run_open(&ro, &s.run, err, errlen) < 0)
     goto out;
-  int64_t next = qun_audience_next(s.aud);
-  if (next >= 0)
-    qun_run_wake(s.run, next);
+  wake_next(&s);
   int tty = o->progress && isatty(2);
   for (int64_t t = o->start_ms; t < o->end_ms && !qun_run_dead(s.run);) {
     t = t + 3600000 < o->end_ms ? t + 3600000 : o->end_ms; /* an hour at a time, for the progress line */
@@ -302,6 +408,7 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
 out:
   qun_run_close(s.run);
   qun_audience_free(s.aud);
+  free_scripted(&s);
   qun_store_close(s.st);
   if (s.requests)
     fclose(s.requests);

@@ -2,9 +2,12 @@
  * engine, policies, rate limits and channel rendering as a live run, a
  * private in-memory store (a live database is never touched), channels
  * replaced by a recording sink, and a simulated audience whose reactions
- * come back as events through the same handlers, tags and tiers. Same
- * inputs, start and seed give the same transcript, byte for byte.
- * Uses: host/run, sim/audience, sim/model, sim/summary, store/store. */
+ * come back as events through the same handlers, tags and tiers; events
+ * from a file (what a backend would send: a profile answer, a lesson done)
+ * arrive at their own times beside them. Same inputs, start and seed give
+ * the same transcript, byte for byte.
+ * Uses: host/run, sim/audience, sim/model, sim/summary, ingest/event_in,
+ * store/store. */
 #ifndef QUN_SIM_H
 #define QUN_SIM_H
 
@@ -24,6 +27,7 @@ struct qun_sim_opts {
   int audience;                   /* --audience N (ignored with members_csv) */
   const char *members_csv;        /* --members CSV */
   const char *model;              /* --model FILE.lua, or NULL: the built-in */
+  const char *events;             /* --events FILE.jsonl: events that happen at their "at", or NULL */
   int64_t start_ms, end_ms;       /* the window */
   uint64_t seed;
   int64_t grace_ms;

@@ -72,10 +72,10 @@ static const char *push_path(lua_State *L, struct qun_tfile *tf, const char *wha
 /* ---- sim.run(file, opts) ---- */
 
 static const char *const run_options[] = {"audience", "members", "start", "days", "seed",
-                                          "config", "set", "env", "model", NULL};
+                                          "config", "set", "env", "model", "events", NULL};
 
 struct runopts {
-  const char *playbook, *config, *members, *model;
+  const char *playbook, *config, *members, *model, *events;
   const char *start;   /* text, or NULL */
   int has_start;       /* a number of epoch seconds in start_s */
   int64_t start_s;
@@ -251,6 +251,7 @@ static void read_options(lua_State *L, struct qun_tfile *tf, struct runopts *ro)
   ro->config = opt_path(L, tf, t, "config", "config");
   ro->members = opt_path(L, tf, t, "members", "members");
   ro->model = opt_path(L, tf, t, "model", "model");
+  ro->events = opt_path(L, tf, t, "events", "events");
   ro->audience = opt_int(L, t, "audience", ro->members ? 0 : QUN_TEST_DEFAULT_AUDIENCE, 0, 10000000,
                          "a number of members from 1 to 10000000");
   if (opt(L, t, "audience") != LUA_TNIL && ro->members)
@@ -290,7 +291,7 @@ static void read_options(lua_State *L, struct qun_tfile *tf, struct runopts *ro)
 static void push_key(lua_State *L, const struct runopts *ro) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  const char *const parts[] = {ro->playbook, ro->config, ro->members, ro->model, ro->start};
+  const char *const parts[] = {ro->playbook, ro->config, ro->members, ro->model, ro->events, ro->start};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     luaL_addstring(&b, parts[i] ? parts[i] : "");
     luaL_addchar(&b, '\n');
@@ -372,7 +373,8 @@ static int dry_run(struct runopts *ro, struct qun_testresult *r, char *err, size
   int64_t span_ms = (int64_t)(ro->days * 86400000.0);
   struct qun_sim_opts so = {.playbook = ro->playbook, .cfg = have_cfg ? &cfg : NULL, .sets = sets,
                             .nsets = nsets, .audience = (int)ro->audience, .members_csv = ro->members,
-                            .model = ro->model, .start_ms = start * 1000, .end_ms = start * 1000 + span_ms,
+                            .model = ro->model, .events = ro->events, .start_ms = start * 1000,
+                            .end_ms = start * 1000 + span_ms,
                             .seed = (uint64_t)ro->seed, .grace_ms = grace_ms, .keep = 1};
   struct qun_sim_result res;
   if (qun_sim_run(&so, &res, err, errlen) < 0)

@@ -315,6 +315,13 @@ static void test_author_errors(void **state) {
                                  "function jobs.NAME(args) … end");
   expect_error("badargs.lua", 0, "badargs.lua:4: schedule.after: args.f is a function: only "
                                  "strings, numbers, booleans and tables of them can be stored");
+  /* a list where one name goes would select everyone: refused */
+  expect_error("selector.lua", 0, "selector.lua:3: send: the selector's tier is one name (a string), "
+                                  "not a table: send once for each");
+  expect_error("selector.lua", 0, "selector.lua:6: members{}: tag is one name (a string), not a table: "
+                                  "iterate once for each");
+  expect_error("selector.lua", 0, "selector.lua:9: members{}: where is a function(m) that returns true "
+                                  "for the members to keep");
 }
 
 /* Message kinds: links and news cards (titles are templates), images (a
