@@ -304,8 +304,11 @@ for page in $pages; do
               *) fail "$where" "unknown mode '$mode' for sh (none, norun or exit=N)"; continue ;;
             esac
             out=$T/out.$b
-            (cd "$W" && PATH="$T/bin:$PATH" timeout 120 sh -e "$c") > "$out" 2>&1
+            # Variables a block exports hold for the page's later blocks.
+            (cd "$W" && PATH="$T/bin:$PATH" timeout 120 sh -e -c \
+              '[ -f "$1" ] && . "$1"; . "$2"; export -p > "$1.new"' sh "$W/.env" "$c") > "$out" 2>&1
             rc=$?
+            [ -f "$W/.env.new" ] && mv "$W/.env.new" "$W/.env"
             if [ $rc -ne "$want" ]; then
               fail "$where" "the commands exit with $rc, not $want" "$out"
               continue
