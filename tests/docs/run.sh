@@ -293,16 +293,26 @@ for page in $pages; do
             identical "$where" "$T/body" "${first#\# file: }" || continue
             sh -n "$T/body" 2> "$T/err" || { fail "$where" "not valid sh" "$T/err"; continue; } ;;
           *)
-            want=0
-            case $mode in
-              "") ;;
-              norun)
-                sh -n "$c" 2> "$T/err" || { fail "$where" "not valid sh" "$T/err"; continue; }
-                nchecked=$((nchecked + 1))
-                continue ;;
-              exit=[0-9]*) want=${mode#exit=} ;;
-              *) fail "$where" "unknown mode '$mode' for sh (none, norun or exit=N)"; continue ;;
-            esac
+            want=0 norun="" missing="" bad=""
+            for w in $mode; do
+              case $w in
+                norun) norun=1 ;;
+                exit=[0-9]*) want=${w#exit=} ;;
+                needs=?*) have "${w#needs=}" || missing="$missing ${w#needs=}" ;;
+                *) bad=$w ;;
+              esac
+            done
+            [ -z "$bad" ] || { fail "$where" "unknown word '$bad' after \`\`\`sh (norun, exit=N, needs=TOOL)"; continue; }
+            if [ -n "$norun" ]; then
+              sh -n "$c" 2> "$T/err" || { fail "$where" "not valid sh" "$T/err"; continue; }
+              nchecked=$((nchecked + 1))
+              continue
+            fi
+            if [ -n "$missing" ]; then
+              skip "$where" "not run:$missing not installed (the output blocks after it are not compared)"
+              prev=skipped
+              continue
+            fi
             out=$T/out.$b
             # Variables a block exports hold for the page's later blocks.
             (cd "$W" && PATH="$T/bin:$PATH" timeout 120 sh -e -c \
@@ -330,6 +340,11 @@ for page in $pages; do
           "") fail "$where" "an unmarked \`\`\`$lang block: say output, excerpt or unchecked"; continue ;;
           unchecked) nunchecked=$((nunchecked + 1)); continue ;;
         esac
+        if [ "$after_cmd" = skipped ]; then
+          skip "$where" "the command before it was not run"
+          prev=skipped
+          continue
+        fi
         if [ -n "$file" ]; then
           actual=$W/$file
           [ -f "$actual" ] || { fail "$where" "file=$file: the commands before it made no such file"; continue; }
@@ -346,10 +361,10 @@ for page in $pages; do
             excerpt_of "$where" "$T/body" "${f% \*/}" || continue ;;
           *) fail "$where" "a \`\`\`c block is an excerpt: its first line is // from: PATH"; continue ;;
         esac ;;
-      ini)
+      ini | nginx)
         case $first in
           "# file: "*) identical "$where" "$T/body" "${first#\# file: }" || continue ;;
-          *) fail "$where" "an \`\`\`ini block is a file of the repository: its first line is # file: PATH"; continue ;;
+          *) fail "$where" "an \`\`\`$lang block is a file of the repository: its first line is # file: PATH"; continue ;;
         esac ;;
       python)
         case $first in
@@ -375,8 +390,8 @@ for page in $pages; do
         [ "$mode" = unchecked ] || { fail "$where" "a \`\`\`markdown block is shown, not run: mark it \`\`\`markdown unchecked"; continue; }
         nunchecked=$((nunchecked + 1))
         continue ;;
-      "") fail "$where" "a code block without a language (lua, sh, text, json, c, ini, python, sql, markdown)"; continue ;;
-      *) fail "$where" "unknown language '$lang' (lua, sh, text, json, c, ini, python, sql, markdown)"; continue ;;
+      "") fail "$where" "a code block without a language (lua, sh, text, json, c, ini, nginx, python, sql, markdown)"; continue ;;
+      *) fail "$where" "unknown language '$lang' (lua, sh, text, json, c, ini, nginx, python, sql, markdown)"; continue ;;
     esac
     nchecked=$((nchecked + 1))
   done
