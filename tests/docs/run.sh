@@ -316,7 +316,7 @@ for page in $pages; do
             out=$T/out.$b
             # Variables a block exports hold for the page's later blocks.
             (cd "$W" && PATH="$T/bin:$PATH" timeout 120 sh -e -c \
-              '[ -f "$1" ] && . "$1"; . "$2"; export -p > "$1.new"' sh "$W/.env" "$c") > "$out" 2>&1
+              '[ -f "$1" ] && . "$1"; trap "export -p > \"$1.new\"" EXIT; . "$2"' sh "$W/.env" "$c") > "$out" 2>&1
             rc=$?
             [ -f "$W/.env.new" ] && mv "$W/.env.new" "$W/.env"
             if [ $rc -ne "$want" ]; then
