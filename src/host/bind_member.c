@@ -1,5 +1,5 @@
 /* bind_member.c — member(id), the member object (m.id, m.name, m.attrs,
- * m.tier, m.tags, m:count, m:last, m:groups), tag.add/remove/has and the
+ * m.tier, m.tags, m:count, m:last, m:groups, m:set), tag.add/remove/has and the
  * members{...} iterator. Fields are read from the store when asked, so a
  * member object always shows the current transaction's view. */
 #include "host/bind.h"
@@ -105,6 +105,44 @@ static int m_groups(lua_State *L) {
   return 1;
 }
 
+/* m:set(key, value) — one attribute, merged into the member's stored
+ * attributes (the store's JSON merge: nil removes the key). Part of the
+ * handler's transaction; writes an `attr` transcript line. */
+static int m_set(lua_State *L) {
+  const char *id = qun_bind_check_member(L, 1, "m:set");
+  size_t klen;
+  const char *key = luaL_checklstring(L, 2, &klen);
+  if (!klen || klen > 64 || strcmp(key, "id") == 0 || strcmp(key, "name") == 0)
+    return qun_sandbox_error(L, "m:set: an attribute is named by 1 to 64 bytes, other than id and name");
+  int t = lua_type(L, 3);
+  if (t != LUA_TNIL && t != LUA_TNONE && t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TBOOLEAN)
+    return qun_sandbox_error(L, "m:set: a value is a string, a number, a boolean or nil, not a %s",
+                             luaL_typename(L, 3));
+  if (t == LUA_TSTRING && lua_rawlen(L, 3) > 1024)
+    return qun_sandbox_error(L, "m:set: a value is at most 1024 bytes");
+  lua_settop(L, 3);
+  char err[200];
+  json_t *v = t == LUA_TNIL || t == LUA_TNONE ? json_null() : qun_lua_tojson(L, 3, "value", err, sizeof err);
+  if (!v)
+    return qun_sandbox_error(L, "m:set: %s", err);
+  json_t *patch = qun_lua_jsonbox(L, json_object()); /* freed by the box if anything raises */
+  if (json_object_set_new(patch, key, v) < 0)
+    return qun_sandbox_error(L, "m:set: an attribute's name is UTF-8 text");
+  char *text = json_dumps(patch, JSON_COMPACT);
+  if (!text)
+    return qun_sandbox_error(L, "m:set: out of memory");
+  int rc = qun_store_member_upsert(store_of(L), id, NULL, -1, text, qun_sandbox_now_ms(L));
+  free(text);
+  if (rc < 0)
+    return qun_sandbox_error(L, "m:set: %s", qun_store_errmsg(store_of(L)));
+  json_t *f = json_object();
+  json_object_set_new(f, "member", json_string(id));
+  json_object_set_new(f, "key", json_string(key));
+  json_object_set(f, "value", v);
+  qun_run_emit(qun_run_of(L), "attr", f);
+  return 0;
+}
+
 static int m_index(lua_State *L) {
   const char *key = luaL_checkstring(L, 2);
   lua_getfield(L, 1, "id");
@@ -132,7 +170,8 @@ static int m_index(lua_State *L) {
     qun_store_tags(qun_run_store(r), id, push_list_item, L);
     return 1;
   }
-  static const luaL_Reg methods[] = {{"count", m_count}, {"last", m_last}, {"groups", m_groups}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"count", m_count}, {"last", m_last}, {"groups", m_groups},
+                                    {"set", m_set}, {NULL, NULL}};
   for (const luaL_Reg *m = methods; m->name; m++)
     if (strcmp(key, m->name) == 0) {
       lua_pushcfunction(L, m->func);
@@ -154,7 +193,7 @@ static int m_eq(lua_State *L) {
 }
 
 static int m_newindex(lua_State *L) {
-  return qun_sandbox_error(L, "a member's fields are read-only: use tag.add(m, tag) or an event");
+  return qun_sandbox_error(L, "a member's fields are read-only: use m:set(key, value), tag.add(m, tag) or an event");
 }
 
 /* member(id) → the member, or nil if the store has none by that id */
