@@ -153,6 +153,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_EXISTS] = "SELECT 1 FROM members WHERE id = ?1",
     [Q_MEMBERSHIP_ADD] = "INSERT INTO memberships (member, grp, joined_at) VALUES (?1, ?2, ?3) "
                          "ON CONFLICT DO NOTHING",
+    [Q_MEMBERSHIP_DEL] = "DELETE FROM memberships WHERE member = ?1 AND grp = ?2",
     [Q_GROUP_ADD] = "INSERT INTO groups (id) VALUES (?1) ON CONFLICT DO NOTHING",
     [Q_MEMBERS_COUNT] = "SELECT count(*) FROM members",
     [Q_MEMBER_GET] = "SELECT id, name, attrs, joined_at FROM members WHERE id = ?1",
