@@ -1,7 +1,8 @@
 /* bind_member.c — member(id), the member object (m.id, m.name, m.attrs,
- * m.tier, m.tags, m:count, m:last, m:groups, m:set), tag.add/remove/has and the
- * members{...} iterator. Fields are read from the store when asked, so a
- * member object always shows the current transaction's view. */
+ * m.tier, m.tags, m:count, m:last, m:groups, m:set), tag.add/remove/has, the
+ * members{...} iterator and members.count{...}. Fields are read from the
+ * store when asked, so a member object always shows the current
+ * transaction's view. */
 #include "host/bind.h"
 #include "host/luajson.h"
 #include "host/run.h"
@@ -308,11 +309,13 @@ static int members_next(lua_State *L) {
   }
 }
 
-static int l_members(lua_State *L) {
-  if (lua_isnoneornil(L, 1))
+/* The filter table at 1 (none: {}), its fields checked against `fields`. */
+static void check_filter(lua_State *L, const char *fn, const char *const *fields, const char *list) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
     lua_newtable(L);
+  }
   luaL_checktype(L, 1, LUA_TTABLE);
-  static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     lua_pop(L, 1);
@@ -320,14 +323,47 @@ static int l_members(lua_State *L) {
     for (int i = 0; fields[i] && !ok; i++)
       ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
     if (!ok)
-      return qun_sandbox_error(L, "members{}: unknown filter '%s' (filters: group, tag, tier, where)",
-                               lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+      qun_sandbox_error(L, "%s: unknown filter '%s' (filters: %s)", fn,
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?", list);
   }
+}
+
+/* members{ group=, tag=, tier=, where= } — the table `members` is called. */
+static int l_members(lua_State *L) {
+  lua_remove(L, 1);
+  static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
+  check_filter(L, "members{}", fields, "group, tag, tier, where");
   lua_pushvalue(L, 1);
   lua_newtable(L);       /* empty page: fetch on the first call */
   lua_pushinteger(L, 0);
   lua_pushliteral(L, "");
   lua_pushcclosure(L, members_next, 4);
+  return 1;
+}
+
+/* members.count{ group=, tag=, tier= } — counted by the store, without
+ * reading a member: a group's size at every join costs one query. */
+static int l_members_count(lua_State *L) {
+  static const char *const fields[] = {"group", "tag", "tier", NULL};
+  lua_settop(L, 1);
+  if (lua_istable(L, 1) && lua_getfield(L, 1, "where") != LUA_TNIL)
+    return qun_sandbox_error(L, "members.count{}: where is a Lua function the store cannot count with: "
+                                "count in a loop over members{} instead");
+  lua_settop(L, 1);
+  check_filter(L, "members.count{}", fields, "group, tag, tier");
+  lua_getfield(L, 1, "group");
+  lua_getfield(L, 1, "tag");
+  lua_getfield(L, 1, "tier");
+  for (int i = 2; i <= 4; i++)
+    if (!lua_isnil(L, i) && lua_type(L, i) != LUA_TSTRING)
+      return qun_sandbox_error(L, "members.count{}: group, tag and tier are strings");
+  struct qun_run *r = qun_run_of(L);
+  qun_sandbox_charge(L, 1000);
+  int64_t n = qun_store_members_count_where(qun_run_store(r), lua_tostring(L, 2), lua_tostring(L, 3),
+                                            qun_run_id(r), lua_tostring(L, 4));
+  if (n < 0)
+    return qun_sandbox_error(L, "members.count{}: %s", qun_store_errmsg(qun_run_store(r)));
+  lua_pushinteger(L, n);
   return 1;
 }
 
@@ -348,7 +384,15 @@ void qun_bind_member(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_member);
   lua_setglobal(L, "member");
+  lua_newtable(L); /* members: called for the iterator, .count for a number */
+  lua_pushcfunction(L, l_members_count);
+  lua_setfield(L, -2, "count");
+  lua_newtable(L);
   lua_pushcfunction(L, l_members);
+  lua_setfield(L, -2, "__call");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
   lua_setglobal(L, "members");
   luaL_newlib(L, tag_funcs);
   lua_setglobal(L, "tag");

@@ -53,6 +53,18 @@ int64_t qun_store_members_count(struct qun_store *st) {
   return qun_store__scalar(st, s, "count members");
 }
 
+int64_t qun_store_members_count_where(struct qun_store *st, const char *grp, const char *tag, int64_t run,
+                                      const char *tier) {
+  sqlite3_stmt *s = qun_store__stmt(st, grp ? Q_MEMBERS_COUNT_GRP : Q_MEMBERS_COUNT_WHERE);
+  if (!s)
+    return QUN_EIO;
+  qun_store__bind_text(s, 1, grp);
+  qun_store__bind_text(s, 2, tag);
+  sqlite3_bind_int64(s, 3, run);
+  qun_store__bind_text(s, 4, tier);
+  return qun_store__scalar(st, s, "count members");
+}
+
 /* member.joined and member.left with a group keep the memberships in step
  * with the group, whoever records the event (qun event, POST /events, an
  * import, the dry-run's audience): a member who joins is known to the

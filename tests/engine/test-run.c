@@ -285,6 +285,37 @@ static void test_member_set(void **state) {
   qun_store_close(st);
 }
 
+/* members.count{}: the filters of members{}, counted by the store; a
+ * group's count follows member.joined / member.left events. */
+static void test_members_count(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  static const char *const ids[] = {"m1", "m2", "m3", "m4", "m5"};
+  for (int i = 0; i < 5; i++) {
+    qun_store_member_upsert(st, ids[i], NULL, -1, NULL, 0);
+    qun_store_membership_add(st, ids[i], i < 3 ? "g1" : "g2", 0);
+  }
+  struct qun_run *r = open_run(st, "count.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  static const struct { const char *type, *member; } evs[] = {
+      {"link.click", "m1"}, {"link.click", "m4"}, {"member.joined", "n1"}, {"member.left", "m1"}, {"bad", "m2"}};
+  for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+    qun_store_event_add(st, evs[i].type, evs[i].member, i == 1 ? "g2" : "g1", t, NULL, t);
+    qun_run_poll_events(r);
+  }
+  const char *tr = read_lines(0);
+  assert_int_equal(count_in(tr, "\"message\":\"joined: all 6, g1 4, g2 2, vip 2, g1 vip 1, A 2, g1 A 1\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"left: all 6, g1 3, g2 2, vip 2, g1 vip 0, A 2, g1 A 0\""), 1);
+  assert_int_equal(count_in(tr, "members.count{}: where is a Lua function the store cannot count with"), 1);
+  assert_int_equal(count_in(tr, "members.count{}: unknown filter 'grup' (filters: group, tag, tier)"), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"iterated g1: 3\""), 1);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 static void test_send_policies(void **state) {
   (void)state;
   struct qun_store *st;
@@ -404,6 +435,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tiers_from_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_member_set, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_members_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
   };
