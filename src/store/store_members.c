@@ -55,7 +55,7 @@ int64_t qun_store_members_count(struct qun_store *st) {
 
 int64_t qun_store_members_count_where(struct qun_store *st, const char *grp, const char *tag, int64_t run,
                                       const char *tier) {
-  sqlite3_stmt *s = qun_store__stmt(st, grp ? Q_MEMBERS_COUNT_GRP : Q_MEMBERS_COUNT_WHERE);
+  sqlite3_stmt *s = qun_store__stmt(st, grp ? Q_MEMBERS_COUNT_GRP : tag ? Q_MEMBERS_COUNT_TAG : Q_MEMBERS_COUNT_WHERE);
   if (!s)
     return QUN_EIO;
   qun_store__bind_text(s, 1, grp);
