@@ -195,12 +195,13 @@ end)
 -- so a wave of joins does not flood the group); at most 20 mentions each.
 schedule.every(P.welcome_at, "welcome", function()
   for _, g in ipairs(P.groups) do
-    local t, names, ids = "待看群规@" .. g, {}, {}
-    for m in members { group = g, tag = t } do
-      if #ids == 20 then break end
-      names[#names + 1], ids[#ids + 1] = "@" .. name_of(m), m.id
-    end
-    if #ids > 0 then
+    local t = "待看群规@" .. g
+    if members.count { group = g, tag = t } > 0 then -- one query; the loop reads members
+      local names, ids = {}, {}
+      for m in members { group = g, tag = t } do
+        if #ids == 20 then break end
+        names[#names + 1], ids[#ids + 1] = "@" .. name_of(m), m.id
+      end
       send(g, { text = P.welcome_text, mention = ids }, { names = table.concat(names, " "), rules = rules })
       for _, id in ipairs(ids) do tag.remove(id, t) end
     end
