@@ -195,6 +195,31 @@ static void test_roster_and_model(void **state) {
   assert_string_equal(err, want);
 }
 
+/* Friends who join grow the audience past its first allocation: each
+ * join names its inviter, a member of the audience (a member array that
+ * moves under the inviter would show under ASan). */
+static void test_friends_join(void **state) {
+  (void)state;
+  char err[512];
+  struct qun_sim_result r;
+  struct qun_sim_opts o = opts("inviting.lua", 200, 3, NULL);
+  o.keep = 1;
+  assert_int_equal(qun_sim_run(&o, &r, err, sizeof err), 0);
+  size_t i, joins = 0;
+  json_t *line;
+  json_array_foreach(r.lines, i, line) {
+    const char *type = json_string_value(json_object_get(line, "type"));
+    if (!type || strcmp(type, "member.joined") != 0)
+      continue;
+    const char *inviter = json_string_value(json_object_get(json_object_get(line, "data"), "inviter"));
+    assert_non_null(inviter);
+    assert_true(inviter[0] == 'm' || inviter[0] == 'j'); /* m0001…, or a friend who joined */
+    joins++;
+  }
+  assert_true(joins >= 10);
+  qun_sim_result_free(&r);
+}
+
 /* An internal group (the operators' own) gets no simulated members: the
  * audience is spread over the others, and everything it does happens there. */
 static void test_internal_group(void **state) {
@@ -225,6 +250,7 @@ static void test_internal_group(void **state) {
   }
   assert_true(events >= 10);
   qun_sim_result_free(&r);
+  free(cfg.timezone); /* the groups are this test's: not qun_config_free */
 }
 
 static int setup(void **state) {
@@ -248,6 +274,7 @@ int main(void) {
       cmocka_unit_test(test_fatigue_and_leaving),
       cmocka_unit_test(test_roster_and_model),
       cmocka_unit_test(test_internal_group),
+      cmocka_unit_test(test_friends_join),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
