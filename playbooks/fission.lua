@@ -70,7 +70,7 @@ local function name_of(m) return m.name or m.id end
 
 -- ---- the group's count, and who joined during the campaign ----
 
-local function count(g, tag) return members.count { group = g, tag = tag } end
+local function count(g, t) return members.count { group = g, tag = t } end
 
 local function next_milestone(size)
   for _, n in ipairs(milestones) do
@@ -95,6 +95,10 @@ end
 
 local function invitation(g)
   local size = count(g)
+  if not next_milestone(size) then
+    log("%s has %d members, past every milestone (%s): no milestone red packet will come",
+        g, size, table.concat(milestones, ", "))
+  end
   send(g, P.invite_text, { points = P.points, next = next_milestone(size) or size,
                            total = yuan(P.milestone_total), url = P.invite_url })
 end
@@ -203,7 +207,8 @@ schedule.every(P.thanks_at, "thanks", function()
     if #fresh > 0 then text[#text + 1] = "🌸 欢迎 {fresh} 加入我们！" end
     if #thanked > 0 then text[#text + 1] = "谢谢 {thanked} 带来新朋友，积分已到账 🎁" end
     if #text > 0 then
-      send(g, { text = table.concat(text), mention = table.move(thanked_ids, 1, #thanked_ids, #fresh_ids + 1, fresh_ids) },
+      local mention = table.move(thanked_ids, 1, #thanked_ids, #fresh_ids + 1, fresh_ids)
+      send(g, { text = table.concat(text), mention = mention },
            { fresh = table.concat(fresh, " "), thanked = table.concat(thanked, " ") })
     end
   end
