@@ -1,7 +1,8 @@
 /* bind_member.c — member(id), the member object (m.id, m.name, m.attrs,
- * m.tier, m.tags, m:count, m:last, m:groups), tag.add/remove/has and the
- * members{...} iterator. Fields are read from the store when asked, so a
- * member object always shows the current transaction's view. */
+ * m.tier, m.tags, m:count, m:last, m:groups, m:set), tag.add/remove/has, the
+ * members{...} iterator and members.count{...}. Fields are read from the
+ * store when asked, so a member object always shows the current
+ * transaction's view. */
 #include "host/bind.h"
 #include "host/luajson.h"
 #include "host/run.h"
@@ -105,6 +106,44 @@ static int m_groups(lua_State *L) {
   return 1;
 }
 
+/* m:set(key, value) — one attribute, merged into the member's stored
+ * attributes (the store's JSON merge: nil removes the key). Part of the
+ * handler's transaction; writes an `attr` transcript line. */
+static int m_set(lua_State *L) {
+  const char *id = qun_bind_check_member(L, 1, "m:set");
+  size_t klen;
+  const char *key = luaL_checklstring(L, 2, &klen);
+  if (!klen || klen > 64 || strcmp(key, "id") == 0 || strcmp(key, "name") == 0)
+    return qun_sandbox_error(L, "m:set: an attribute is named by 1 to 64 bytes, other than id and name");
+  int t = lua_type(L, 3);
+  if (t != LUA_TNIL && t != LUA_TNONE && t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TBOOLEAN)
+    return qun_sandbox_error(L, "m:set: a value is a string, a number, a boolean or nil, not a %s",
+                             luaL_typename(L, 3));
+  if (t == LUA_TSTRING && lua_rawlen(L, 3) > 1024)
+    return qun_sandbox_error(L, "m:set: a value is at most 1024 bytes");
+  lua_settop(L, 3);
+  char err[200];
+  json_t *v = t == LUA_TNIL || t == LUA_TNONE ? json_null() : qun_lua_tojson(L, 3, "value", err, sizeof err);
+  if (!v)
+    return qun_sandbox_error(L, "m:set: %s", err);
+  json_t *patch = qun_lua_jsonbox(L, json_object()); /* freed by the box if anything raises */
+  if (json_object_set_new(patch, key, v) < 0)
+    return qun_sandbox_error(L, "m:set: an attribute's name is UTF-8 text");
+  char *text = json_dumps(patch, JSON_COMPACT);
+  if (!text)
+    return qun_sandbox_error(L, "m:set: out of memory");
+  int rc = qun_store_member_upsert(store_of(L), id, NULL, -1, text, qun_sandbox_now_ms(L));
+  free(text);
+  if (rc < 0)
+    return qun_sandbox_error(L, "m:set: %s", qun_store_errmsg(store_of(L)));
+  json_t *f = json_object();
+  json_object_set_new(f, "member", json_string(id));
+  json_object_set_new(f, "key", json_string(key));
+  json_object_set(f, "value", v);
+  qun_run_emit(qun_run_of(L), "attr", f);
+  return 0;
+}
+
 static int m_index(lua_State *L) {
   const char *key = luaL_checkstring(L, 2);
   lua_getfield(L, 1, "id");
@@ -132,7 +171,8 @@ static int m_index(lua_State *L) {
     qun_store_tags(qun_run_store(r), id, push_list_item, L);
     return 1;
   }
-  static const luaL_Reg methods[] = {{"count", m_count}, {"last", m_last}, {"groups", m_groups}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"count", m_count}, {"last", m_last}, {"groups", m_groups},
+                                    {"set", m_set}, {NULL, NULL}};
   for (const luaL_Reg *m = methods; m->name; m++)
     if (strcmp(key, m->name) == 0) {
       lua_pushcfunction(L, m->func);
@@ -154,7 +194,7 @@ static int m_eq(lua_State *L) {
 }
 
 static int m_newindex(lua_State *L) {
-  return qun_sandbox_error(L, "a member's fields are read-only: use tag.add(m, tag) or an event");
+  return qun_sandbox_error(L, "a member's fields are read-only: use m:set(key, value), tag.add(m, tag) or an event");
 }
 
 /* member(id) → the member, or nil if the store has none by that id */
@@ -269,11 +309,13 @@ static int members_next(lua_State *L) {
   }
 }
 
-static int l_members(lua_State *L) {
-  if (lua_isnoneornil(L, 1))
+/* The filter table at 1 (none: {}), its fields checked against `fields`. */
+static void check_filter(lua_State *L, const char *fn, const char *const *fields, const char *list) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
     lua_newtable(L);
+  }
   luaL_checktype(L, 1, LUA_TTABLE);
-  static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     lua_pop(L, 1);
@@ -281,25 +323,47 @@ static int l_members(lua_State *L) {
     for (int i = 0; fields[i] && !ok; i++)
       ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
     if (!ok)
-      return qun_sandbox_error(L, "members{}: unknown filter '%s' (filters: group, tag, tier, where)",
-                               lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+      qun_sandbox_error(L, "%s: unknown filter '%s' (filters: %s)", fn,
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?", list);
   }
-  /* One name each (a list would read as no filter), where a function. */
-  for (int i = 0; i < 3; i++) {
-    int ty = lua_getfield(L, 1, fields[i]);
-    lua_pop(L, 1);
-    if (ty != LUA_TNIL && ty != LUA_TSTRING && ty != LUA_TNUMBER)
-      return qun_sandbox_error(L, "members{}: %s is one name (a string), not a %s: iterate once for each",
-                               fields[i], lua_typename(L, ty));
-  }
-  if (lua_getfield(L, 1, "where") != LUA_TNIL && !lua_isfunction(L, -1))
-    return qun_sandbox_error(L, "members{}: where is a function(m) that returns true for the members to keep");
-  lua_pop(L, 1);
+}
+
+/* members{ group=, tag=, tier=, where= } — the table `members` is called. */
+static int l_members(lua_State *L) {
+  lua_remove(L, 1);
+  static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
+  check_filter(L, "members{}", fields, "group, tag, tier, where");
   lua_pushvalue(L, 1);
   lua_newtable(L);       /* empty page: fetch on the first call */
   lua_pushinteger(L, 0);
   lua_pushliteral(L, "");
   lua_pushcclosure(L, members_next, 4);
+  return 1;
+}
+
+/* members.count{ group=, tag=, tier= } — counted by the store, without
+ * reading a member: a group's size at every join costs one query. */
+static int l_members_count(lua_State *L) {
+  static const char *const fields[] = {"group", "tag", "tier", NULL};
+  lua_settop(L, 1);
+  if (lua_istable(L, 1) && lua_getfield(L, 1, "where") != LUA_TNIL)
+    return qun_sandbox_error(L, "members.count{}: where is a Lua function the store cannot count with: "
+                                "count in a loop over members{} instead");
+  lua_settop(L, 1);
+  check_filter(L, "members.count{}", fields, "group, tag, tier");
+  lua_getfield(L, 1, "group");
+  lua_getfield(L, 1, "tag");
+  lua_getfield(L, 1, "tier");
+  for (int i = 2; i <= 4; i++)
+    if (!lua_isnil(L, i) && lua_type(L, i) != LUA_TSTRING)
+      return qun_sandbox_error(L, "members.count{}: group, tag and tier are strings");
+  struct qun_run *r = qun_run_of(L);
+  qun_sandbox_charge(L, 1000);
+  int64_t n = qun_store_members_count_where(qun_run_store(r), lua_tostring(L, 2), lua_tostring(L, 3),
+                                            qun_run_id(r), lua_tostring(L, 4));
+  if (n < 0)
+    return qun_sandbox_error(L, "members.count{}: %s", qun_store_errmsg(qun_run_store(r)));
+  lua_pushinteger(L, n);
   return 1;
 }
 
@@ -320,7 +384,15 @@ void qun_bind_member(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_member);
   lua_setglobal(L, "member");
+  lua_newtable(L); /* members: called for the iterator, .count for a number */
+  lua_pushcfunction(L, l_members_count);
+  lua_setfield(L, -2, "count");
+  lua_newtable(L);
   lua_pushcfunction(L, l_members);
+  lua_setfield(L, -2, "__call");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
   lua_setglobal(L, "members");
   luaL_newlib(L, tag_funcs);
   lua_setglobal(L, "tag");

@@ -314,7 +314,7 @@ static void check_channels(lua_State *L, struct load *ld, int v) {
 
 static void check_groups(lua_State *L, struct load *ld, int v) {
   int i = setting_index("groups");
-  static const char *const fields[] = {"name", "channel", "chat", NULL};
+  static const char *const fields[] = {"name", "channel", "chat", "internal", NULL};
   if (lua_getfield(L, v, "groups") == LUA_TNIL)
     return;
   if (!lua_istable(L, -1))
@@ -345,7 +345,11 @@ static void check_groups(lua_State *L, struct load *ld, int v) {
     const char *name = opt_string(L, ld, i, g, "name", what), *chat = opt_string(L, ld, i, g, "chat", what);
     gr->name = name ? dup_or_raise(L, name) : NULL;
     gr->chat = chat ? dup_or_raise(L, chat) : NULL;
-    lua_pop(L, 1);
+    int ty = lua_getfield(L, g, "internal");
+    if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
+      FAIL(ld, i, "%s.internal is true or false", what);
+    gr->internal = lua_toboolean(L, -1);
+    lua_pop(L, 2);
   }
   lua_pop(L, 1);
 }

@@ -29,6 +29,7 @@ struct qun_channel {
 
 struct qun_group {
   char *id, *name, *channel, *chat;
+  int internal; /* the team's own group (operators): no simulated audience in it */
 };
 
 struct qun_config {

@@ -358,9 +358,10 @@ void qun_audience_due(struct qun_audience *a, int64_t now, qun_audience_emit emi
     const struct member *mb = &a->members[r->member];
     /* A member who left does nothing more (but the leaving itself). */
     if (r->type == E_JOIN && !mb->left && r->group >= 0) {
+      const char *inviter = mb->id; /* join_friend may move a->members (mb), not the id */
       int fresh = join_friend(a, r->group, it.due);
       if (fresh >= 0) {
-        char *data = string_data("inviter", mb->id);
+        char *data = string_data("inviter", inviter);
         emit(ud, etypes[E_JOIN], a->members[fresh].id, a->groups[r->group].id, data);
         free(data);
       }

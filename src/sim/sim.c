@@ -75,15 +75,15 @@ static void no_log(void *ud, const char *msg, size_t len) {
   (void)ud, (void)msg, (void)len;
 }
 
-/* The config's groups; without any, the groups the playbook's params name
- * and synthetic g1…gK, so that about QUN_SIM_GROUP_SIZE share a group. */
+/* The config's groups but its internal ones (the operators' own: nobody of
+ * the audience is in them); without any, the groups the playbook's params
+ * name and synthetic g1…gK, so that about QUN_SIM_GROUP_SIZE share a group. */
 static int pick_groups(const struct qun_sim_opts *o, struct groups *g, char *err, size_t errlen) {
-  if (o->cfg && o->cfg->ngroups) {
-    for (size_t i = 0; i < o->cfg->ngroups; i++)
-      if (add_id(g, o->cfg->groups[i].id) < 0)
-        return -1;
+  for (size_t i = 0; o->cfg && i < o->cfg->ngroups; i++)
+    if (!o->cfg->groups[i].internal && add_id(g, o->cfg->groups[i].id) < 0)
+      return -1;
+  if (g->n)
     return 0;
-  }
   struct qun_playbook pb = {0};
   struct qun_sandbox *sb = NULL;
   header_now = o->start_ms;

@@ -153,8 +153,26 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_EXISTS] = "SELECT 1 FROM members WHERE id = ?1",
     [Q_MEMBERSHIP_ADD] = "INSERT INTO memberships (member, grp, joined_at) VALUES (?1, ?2, ?3) "
                          "ON CONFLICT DO NOTHING",
+    [Q_MEMBERSHIP_DEL] = "DELETE FROM memberships WHERE member = ?1 AND grp = ?2",
     [Q_GROUP_ADD] = "INSERT INTO groups (id) VALUES (?1) ON CONFLICT DO NOTHING",
     [Q_MEMBERS_COUNT] = "SELECT count(*) FROM members",
+    /* The filters of Q_MEMBERS_PAGE, counted; with a group from the group's
+     * memberships, else with a tag from the tag's rows (their indexes),
+     * rather than from every member. */
+    [Q_MEMBERS_COUNT_GRP] =
+        "SELECT count(*) FROM memberships g JOIN members m ON m.id = g.member WHERE g.grp = ?1 "
+        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = g.member AND t.tag = ?2)) "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = g.member "
+        "AND r.tier = ?4))",
+    [Q_MEMBERS_COUNT_TAG] =
+        "SELECT count(*) FROM tags t JOIN members m ON m.id = t.member WHERE ?1 IS NULL AND t.tag = ?2 "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = t.member "
+        "AND r.tier = ?4))",
+    [Q_MEMBERS_COUNT_WHERE] =
+        "SELECT count(*) FROM members m WHERE ?1 IS NULL "
+        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = m.id AND t.tag = ?2)) "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = m.id "
+        "AND r.tier = ?4))",
     [Q_MEMBER_GET] = "SELECT id, name, attrs, joined_at FROM members WHERE id = ?1",
     [Q_MEMBERS_PAGE] =
         "SELECT m.id FROM members m WHERE m.id > ?1 "

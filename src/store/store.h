@@ -101,6 +101,10 @@ int qun_store_member_upsert(struct qun_store *st, const char *id, const char *na
 int qun_store_member_exists(struct qun_store *st, const char *id);
 int qun_store_membership_add(struct qun_store *st, const char *member, const char *grp, int64_t at);
 int64_t qun_store_members_count(struct qun_store *st);
+/* How many members qun_store_members_page would list with these filters
+ * (NULL: any), or a negative QUN_E* code. */
+int64_t qun_store_members_count_where(struct qun_store *st, const char *grp, const char *tag, int64_t run,
+                                      const char *tier);
 struct qun_store_member {
   const char *id, *name, *attrs;
   int64_t joined_at; /* -1: unknown */

@@ -14,7 +14,11 @@ int64_t qun_store_event_add(struct qun_store *st, const char *type, const char *
   qun_store__bind_text(s, 5, data);
   sqlite3_bind_int64(s, 6, now);
   int rc = qun_store__exec(st, s, "store the event");
-  return rc < 0 ? rc : sqlite3_last_insert_rowid(st->db);
+  if (rc < 0)
+    return rc;
+  int64_t id = sqlite3_last_insert_rowid(st->db);
+  rc = qun_store__follow_membership(st, type, member, grp, at, now);
+  return rc < 0 ? rc : id;
 }
 
 int qun_store_events_after(struct qun_store *st, int64_t after_id, int limit,

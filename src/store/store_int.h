@@ -12,7 +12,7 @@ enum qun_stmt {
   Q_RUN_FIND, Q_RUN_INSERT, Q_RUN_UPDATE, Q_RUN_START, Q_RUNS,
   Q_JOB_FIND_KEY, Q_JOB_INSERT, Q_JOB_SET_STATE, Q_JOB_GET, Q_JOBS_PENDING, Q_JOBS_COUNT,
   Q_FIRED_ADD, Q_FIRED_LAST, Q_SCHEDULE_SET, Q_SCHEDULES,
-  Q_MEMBER_UPSERT, Q_MEMBER_EXISTS, Q_MEMBERSHIP_ADD, Q_GROUP_ADD, Q_MEMBERS_COUNT, Q_MEMBER_GET, Q_MEMBERS_PAGE, Q_MEMBER_GROUPS,
+  Q_MEMBER_UPSERT, Q_MEMBER_EXISTS, Q_MEMBERSHIP_ADD, Q_MEMBERSHIP_DEL, Q_GROUP_ADD, Q_MEMBERS_COUNT, Q_MEMBERS_COUNT_GRP, Q_MEMBERS_COUNT_TAG, Q_MEMBERS_COUNT_WHERE, Q_MEMBER_GET, Q_MEMBERS_PAGE, Q_MEMBER_GROUPS,
   Q_TAG_ADD, Q_TAG_REMOVE, Q_TAG_HAS, Q_TAGS, Q_TIER_GET, Q_TIER_SET, Q_TIER_CLEAR,
   Q_EVENT_COUNT, Q_EVENT_LAST_AT,
   Q_OUTBOX_ADD, Q_OUTBOX_WAITING, Q_OUTBOX_GET, Q_OUTBOX_SET, Q_OUTBOX_WAIT, Q_OUTBOX_MEMBER_DAY,
@@ -43,5 +43,9 @@ void qun_store__bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Steps a statement that returns one integer (a count); resets it. */
 int64_t qun_store__scalar(struct qun_store *st, sqlite3_stmt *s, const char *what);
 const char *qun_store__col_text(sqlite3_stmt *s, int i);
+/* After an event is stored: member.joined / member.left with a group add or
+ * remove the membership (store_members.c). */
+int qun_store__follow_membership(struct qun_store *st, const char *type, const char *member,
+                                 const char *grp, int64_t at, int64_t now);
 
 #endif

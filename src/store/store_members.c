@@ -3,6 +3,7 @@
 #include "core/err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int qun_store_member_upsert(struct qun_store *st, const char *id, const char *name, int64_t joined_at,
                             const char *attrs, int64_t now) {
@@ -52,6 +53,40 @@ int64_t qun_store_members_count(struct qun_store *st) {
   return qun_store__scalar(st, s, "count members");
 }
 
+int64_t qun_store_members_count_where(struct qun_store *st, const char *grp, const char *tag, int64_t run,
+                                      const char *tier) {
+  sqlite3_stmt *s = qun_store__stmt(st, grp ? Q_MEMBERS_COUNT_GRP : tag ? Q_MEMBERS_COUNT_TAG : Q_MEMBERS_COUNT_WHERE);
+  if (!s)
+    return QUN_EIO;
+  qun_store__bind_text(s, 1, grp);
+  qun_store__bind_text(s, 2, tag);
+  sqlite3_bind_int64(s, 3, run);
+  qun_store__bind_text(s, 4, tier);
+  return qun_store__scalar(st, s, "count members");
+}
+
+/* member.joined and member.left with a group keep the memberships in step
+ * with the group, whoever records the event (qun event, POST /events, an
+ * import, the dry-run's audience): a member who joins is known to the
+ * store from then on, one who left no longer counts as the group's. */
+int qun_store__follow_membership(struct qun_store *st, const char *type, const char *member,
+                                 const char *grp, int64_t at, int64_t now) {
+  if (!member || !grp || !type || strncmp(type, "member.", 7) != 0)
+    return 0;
+  if (strcmp(type + 7, "joined") == 0) {
+    int rc = qun_store_member_upsert(st, member, NULL, at, NULL, now);
+    return rc < 0 ? rc : qun_store_membership_add(st, member, grp, at);
+  }
+  if (strcmp(type + 7, "left") != 0)
+    return 0;
+  sqlite3_stmt *s = qun_store__stmt(st, Q_MEMBERSHIP_DEL);
+  if (!s)
+    return QUN_EIO;
+  qun_store__bind_text(s, 1, member);
+  qun_store__bind_text(s, 2, grp);
+  return qun_store__exec(st, s, "remove the membership");
+}
+
 int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char *type,
                            const char *member, const char *grp, int64_t at, const char *data,
                            int64_t now) {
@@ -65,7 +100,8 @@ int qun_store_event_upsert(struct qun_store *st, const char *ext_id, const char 
   qun_store__bind_text(s, 5, data);
   sqlite3_bind_int64(s, 6, now);
   qun_store__bind_text(s, 7, ext_id);
-  return qun_store__exec(st, s, "store the event");
+  int rc = qun_store__exec(st, s, "store the event");
+  return rc < 0 ? rc : qun_store__follow_membership(st, type, member, grp, at, now);
 }
 
 int qun_store_member_get(struct qun_store *st, const char *id,

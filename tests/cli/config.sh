@@ -20,6 +20,7 @@ expect 1 "$D/typo.lua:2: unknown setting 'quiet_hour' (did you mean 'quiet_hours
 expect 1 "$D/bad_field.lua:3: channels.wx (wecom): unknown field 'kye' (fields: type, key, base_url, rate)" -- check $F --config $D/bad_field.lua
 expect 1 "$D/bad_type.lua:1: channels.wx: type must be one of console, file, webhook, wecom, dingtalk, feishu, slack, telegram" -- check $F --config $D/bad_type.lua
 expect 1 "$D/bad_group.lua:2: groups[\"g1\"]: no channel named 'wx2' in channels" -- check $F --config $D/bad_group.lua
+expect 1 "$D/bad_internal.lua:2: groups[\"ops\"].internal is true or false" -- check $F --config $D/bad_internal.lua
 expect 1 "$D/bad_tz.lua:1: timezone 'Asia/Shangai' is not in the tz database (e.g. \"Asia/Shanghai\")" -- check $F --config $D/bad_tz.lua
 expect 1 "$D/bad_grace.lua:1: grace: cannot read \"10 minutes\" as a duration (expected e.g. \"10m\")" -- check $F --config $D/bad_grace.lua
 # A secret that is not set: fine for a rehearsal (nothing is sent), refused live.

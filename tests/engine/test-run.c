@@ -243,6 +243,79 @@ static void test_tiers_from_events(void **state) {
   qun_store_close(st);
 }
 
+static int copy_attrs(void *ud, const struct qun_store_member *m) {
+  snprintf(ud, 256, "%s", m->attrs);
+  return 0;
+}
+/* m:set: an attribute merged into the member's stored attributes, in the
+ * handler's transaction, with an `attr` transcript line. */
+static void test_member_set(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  qun_store_member_upsert(st, "m1", "张三", -1, "{\"store\":\"徐汇店\"}", 0);
+  struct qun_run *r = open_run(st, "attrs.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  static const char *const types[] = {"checkin", "checkin", "refund", "checkin", "purchase", "bad"};
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+    qun_store_event_add(st, types[i], "m1", "g1", t, NULL, t);
+    qun_run_poll_events(r);
+  }
+  qun_store_event_add(st, "checkin", "new1", "g1", t, NULL, t); /* unknown to the store: added */
+  qun_run_poll_events(r);
+  const char *tr = read_lines(0);
+  assert_int_equal(count_in(tr, "\"message\":\"m1 has 10\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"m1 has 20\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"m1 has 30\""), 1); /* the refund's 0 rolled back */
+  assert_int_equal(count_in(tr, "\"message\":\"new1 has 10\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"attr\",\"member\":\"m1\",\"key\":\"points\",\"value\":30"), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"attr\",\"member\":\"m1\",\"key\":\"badge\",\"value\":\"连续签到\""), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"attr\",\"member\":\"m1\",\"key\":\"badge\",\"value\":null"), 1);
+  assert_int_equal(count_in(tr, "\"ev\":\"attr\",\"member\":\"m1\",\"key\":\"points\",\"value\":0"), 0);
+  assert_int_equal(count_in(tr, "other than id and name"), 1);
+  assert_int_equal(count_in(tr, "not a table"), 1);
+  /* The store: points merged beside the imported attribute, the badge gone. */
+  struct attrs_seen { char text[256]; } seen = {""};
+  assert_int_equal(qun_store_member_get(st, "m1", copy_attrs, &seen), 0);
+  assert_string_equal(seen.text, "{\"store\":\"徐汇店\",\"points\":30}");
+  assert_int_equal(qun_store_member_exists(st, "new1"), 1);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
+/* members.count{}: the filters of members{}, counted by the store; a
+ * group's count follows member.joined / member.left events. */
+static void test_members_count(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  static const char *const ids[] = {"m1", "m2", "m3", "m4", "m5"};
+  for (int i = 0; i < 5; i++) {
+    qun_store_member_upsert(st, ids[i], NULL, -1, NULL, 0);
+    qun_store_membership_add(st, ids[i], i < 3 ? "g1" : "g2", 0);
+  }
+  struct qun_run *r = open_run(st, "count.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  static const struct { const char *type, *member; } evs[] = {
+      {"link.click", "m1"}, {"link.click", "m4"}, {"member.joined", "n1"}, {"member.left", "m1"}, {"bad", "m2"}};
+  for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+    qun_store_event_add(st, evs[i].type, evs[i].member, i == 1 ? "g2" : "g1", t, NULL, t);
+    qun_run_poll_events(r);
+  }
+  const char *tr = read_lines(0);
+  assert_int_equal(count_in(tr, "\"message\":\"joined: all 6, g1 4, g2 2, vip 2, g1 vip 1, A 2, g1 A 1\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"left: all 6, g1 3, g2 2, vip 2, g1 vip 0, A 2, g1 A 0\""), 1);
+  assert_int_equal(count_in(tr, "members.count{}: where is a Lua function the store cannot count with"), 1);
+  assert_int_equal(count_in(tr, "members.count{}: unknown filter 'grup' (filters: group, tag, tier)"), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"iterated g1: 3\""), 1);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 static void test_send_policies(void **state) {
   (void)state;
   struct qun_store *st;
@@ -368,6 +441,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_author_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tiers_from_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_member_set, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_members_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
   };

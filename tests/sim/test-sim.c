@@ -2,7 +2,7 @@
  * byte for byte (another seed does not); reactions come back as events in
  * time order with the run's own lines; over-messaged members leave and do
  * nothing more; a roster and a model file are read, and their mistakes
- * named. */
+ * named; internal groups get no audience. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "core/timespec.h"
 #include "core/tz.h"
+#include "host/config.h"
 #include "sim/sim.h"
 
 static char dir[64];
@@ -194,6 +195,64 @@ static void test_roster_and_model(void **state) {
   assert_string_equal(err, want);
 }
 
+/* Friends who join grow the audience past its first allocation: each
+ * join names its inviter, a member of the audience (a member array that
+ * moves under the inviter would show under ASan). */
+static void test_friends_join(void **state) {
+  (void)state;
+  char err[512];
+  struct qun_sim_result r;
+  struct qun_sim_opts o = opts("inviting.lua", 200, 3, NULL);
+  o.keep = 1;
+  assert_int_equal(qun_sim_run(&o, &r, err, sizeof err), 0);
+  size_t i, joins = 0;
+  json_t *line;
+  json_array_foreach(r.lines, i, line) {
+    const char *type = json_string_value(json_object_get(line, "type"));
+    if (!type || strcmp(type, "member.joined") != 0)
+      continue;
+    const char *inviter = json_string_value(json_object_get(json_object_get(line, "data"), "inviter"));
+    assert_non_null(inviter);
+    assert_true(inviter[0] == 'm' || inviter[0] == 'j'); /* m0001…, or a friend who joined */
+    joins++;
+  }
+  assert_true(joins >= 10);
+  qun_sim_result_free(&r);
+}
+
+/* An internal group (the operators' own) gets no simulated members: the
+ * audience is spread over the others, and everything it does happens there. */
+static void test_internal_group(void **state) {
+  (void)state;
+  char err[512];
+  struct qun_config cfg;
+  qun_config_defaults(&cfg);
+  struct qun_group groups[] = {{.id = "ops", .channel = "out", .internal = 1},
+                               {.id = "sh-1", .channel = "out"},
+                               {.id = "sh-2", .channel = "out"}};
+  cfg.groups = groups, cfg.ngroups = 3;
+  struct qun_sim_result r;
+  struct qun_sim_opts o = opts("chatty.lua", 300, 1, NULL);
+  o.cfg = &cfg;
+  o.keep = 1;
+  assert_int_equal(qun_sim_run(&o, &r, err, sizeof err), 0);
+  json_t *aud = json_object_get(r.summary, "audience");
+  assert_int_equal(json_integer_value(json_object_get(aud, "groups")), 2);
+  assert_int_equal(json_integer_value(json_object_get(aud, "members")), 300);
+  size_t i, events = 0;
+  json_t *line;
+  json_array_foreach(r.lines, i, line) {
+    const char *g = json_string_value(json_object_get(line, "group"));
+    if (json_object_get(line, "type") && g) {
+      assert_string_not_equal(g, "ops");
+      events++;
+    }
+  }
+  assert_true(events >= 10);
+  qun_sim_result_free(&r);
+  free(cfg.timezone); /* the groups are this test's: not qun_config_free */
+}
+
 static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "/tmp/qun-sim-XXXXXX");
@@ -214,6 +273,8 @@ int main(void) {
       cmocka_unit_test(test_reactions_in_time_order),
       cmocka_unit_test(test_fatigue_and_leaving),
       cmocka_unit_test(test_roster_and_model),
+      cmocka_unit_test(test_internal_group),
+      cmocka_unit_test(test_friends_join),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 /* test-store.c — opening and migrating, refusing a newer schema, WAL,
- * transactions, jobs by key, occurrences, events and the cursor. */
+ * transactions, jobs by key, occurrences, events and the cursor, the
+ * memberships that member.joined / member.left events keep. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,11 +174,55 @@ static void test_events_and_cursor(void **s) {
   qun_store_close(st);
 }
 
+static int count_page(void *ud, const char *id) {
+  (void)id;
+  (*(int *)ud)++;
+  return 0;
+}
+
+static int in_group(struct qun_store *st, const char *grp) {
+  int n = 0;
+  assert_true(qun_store_members_page(st, "", 100, grp, NULL, 0, NULL, count_page, &n) >= 0);
+  return n;
+}
+
+/* member.joined / member.left with a group keep the memberships: whoever
+ * records the event (an add or an upsert by external id). */
+static void test_events_keep_memberships(void **s) {
+  (void)s;
+  char err[600];
+  struct qun_store *st;
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  assert_int_equal(qun_store_member_upsert(st, "m1", "老会员", -1, NULL, 0), 0);
+  assert_int_equal(qun_store_membership_add(st, "m1", "g1", 0), 0);
+  assert_int_equal(in_group(st, "g1"), 1);
+  /* A new member joins: known to the store, in the group. */
+  assert_true(qun_store_event_add(st, "member.joined", "n1", "g1", 100, "{\"inviter\":\"m1\"}", 100) > 0);
+  assert_int_equal(qun_store_member_exists(st, "n1"), 1);
+  assert_int_equal(in_group(st, "g1"), 2);
+  assert_true(qun_store_event_add(st, "member.joined", "n1", "g1", 101, NULL, 101) > 0); /* again: no change */
+  assert_int_equal(in_group(st, "g1"), 2);
+  assert_int_equal(qun_store_event_upsert(st, "wx-1", "member.joined", "n2", "g2", 102, NULL, 102), 0);
+  assert_int_equal(in_group(st, "g2"), 1);
+  /* Leaving: out of that group only; the member and its events stay. */
+  assert_true(qun_store_event_add(st, "member.left", "m1", "g1", 200, NULL, 200) > 0);
+  assert_int_equal(in_group(st, "g1"), 1);
+  assert_int_equal(qun_store_member_exists(st, "m1"), 1);
+  assert_int_equal(qun_store_event_count(st, "m1", "member.left", 0), 1);
+  /* Without a group, or another type: nothing. */
+  assert_true(qun_store_event_add(st, "member.left", "n1", NULL, 300, NULL, 300) > 0);
+  assert_true(qun_store_event_add(st, "member.joinedx", "z1", "g1", 300, NULL, 300) > 0);
+  assert_int_equal(in_group(st, "g1"), 1);
+  assert_int_equal(qun_store_member_exists(st, "z1"), 0);
+  qun_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_migrate_refuse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_jobs_and_transactions, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_and_cursor, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events_keep_memberships, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

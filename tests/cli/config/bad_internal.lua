@@ -1,0 +1,2 @@
+channels = { wx = { type = "console" } }
+groups = { ops = { channel = "wx", internal = "yes" } }
