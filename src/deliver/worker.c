@@ -392,10 +392,7 @@ static void record(struct qun_worker *w, struct done *d, const struct qun_chan_r
 
 static int copy_row(void *ud, const struct qun_out *m) {
   struct done *d = ud;
-  /* A message the host's policies held back (quiet hours) was meant to go
-   * when they let it: lateness counts from there. */
-  d->id = m->id, d->attempts = m->attempts;
-  d->due = m->state == QUN_OUT_DEFERRED && m->next_try > m->due ? m->next_try : m->due;
+  d->id = m->id, d->due = m->due, d->attempts = m->attempts;
   d->channel = strdup(m->channel);
   d->target = strdup(m->target);
   d->job = strdup(m->job ? m->job : "");

@@ -190,7 +190,7 @@ static void test_quiet_hours_at_delivery(void **state) {
       qun_worker_run(w);
       assert_non_null(strstr(h.lines,
           "{\"t\":\"2026-11-23T22:01:00+08:00\",\"ev\":\"deferred\",\"to\":\"group:g1\",\"reason\":\"quiet_hours\",\"job\":\"j\",\"until\":\"2026-11-24T08:00:00+08:00\"}\n"
-          "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"out\",\"to\":\"group:g1\",\"msg\":{\"text\":\"second\"},\"job\":\"j\",\"due\":\"2026-11-24T08:00:00+08:00\",\"late_ms\":0}\n"));
+          "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"out\",\"to\":\"group:g1\",\"msg\":{\"text\":\"second\"},\"job\":\"j\",\"due\":\"2026-11-23T21:59:00+08:00\",\"late_ms\":36060000}\n"));
       assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_SENT), 2);
     }
     qun_worker_free(w);

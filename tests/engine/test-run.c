@@ -344,7 +344,7 @@ static void test_send_policies(void **state) {
       "{\"t\":\"2026-11-23T12:00:00+08:00\",\"ev\":\"error\",\"job\":\"typo\",\"message\":\"%s:8: send: no variable 'nmae' in the message template (\\\"text\\\")\"}\n"
       "{\"t\":\"2026-11-23T12:30:00+08:00\",\"ev\":\"error\",\"job\":\"rolled\",\"message\":\"%s:11: changed my mind\"}\n"
       "{\"t\":\"2026-11-23T23:00:00+08:00\",\"ev\":\"deferred\",\"to\":\"group:sh-1\",\"reason\":\"quiet_hours\",\"job\":\"late\",\"until\":\"2026-11-24T08:00:00+08:00\"}\n"
-      "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:sh-1\",\"msg\":{\"text\":\"晚安\"},\"job\":\"late\",\"due\":\"2026-11-24T08:00:00+08:00\",\"late_ms\":0}\n",
+      "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:sh-1\",\"msg\":{\"text\":\"晚安\"},\"job\":\"late\",\"due\":\"2026-11-23T23:00:00+08:00\",\"late_ms\":32400000}\n",
       path, path);
   const char *got = read_lines(0);
   /* The m2 line: sorted by member id after m1's; its name falls back to the id. */
