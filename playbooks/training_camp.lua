@@ -201,6 +201,11 @@ end
 -- Each member of the camp's groups once (a member may sit in two groups),
 -- leaving out those who left (unless filter.all).
 local function each_member(filter, fn)
+  if filter.all and filter.tag then
+    -- whoever has the tag, in the camp's groups or not any more (a buyer who left still bought)
+    for m in members{ tag = filter.tag, tier = filter.tier } do fn(m) end
+    return
+  end
   local seen = {}
   for _, g in ipairs(P.groups) do
     local f = { group = g, tag = filter.tag, tier = filter.tier }

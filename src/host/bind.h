@@ -15,6 +15,12 @@ void qun_bind_send(lua_State *L);     /* send */
 void qun_bind_countdown(lua_State *L); /* countdown */
 void qun_bind_redpacket(lua_State *L); /* redpacket.*, packet objects */
 
+/* The filters group, tag and tier of the table at idx (send's selector,
+ * members{}, members.count{}): each a name or a list of names (any of
+ * them). Pushes three values, a JSON array text or nil each; raises a
+ * clear error naming fn for anything else. */
+void qun_bind_push_filters(lua_State *L, int idx, const char *fn);
+
 /* Pushes the member object for an id. */
 void qun_bind_push_member(lua_State *L, const char *id);
 /* A member object or id at idx → its id (raises a clear error otherwise). */

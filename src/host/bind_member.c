@@ -265,7 +265,7 @@ static int page_add(void *ud, const char *id) {
 }
 
 static int members_next(lua_State *L) {
-  /* upvalues: 1 filter table, 2 page, 3 index in page, 4 last id */
+  /* upvalues: 1 filter table, 2 page, 3 index in page, 4 last id, 5-7 group, tag, tier */
   for (;;) {
     lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
     lua_rawgeti(L, lua_upvalueindex(2), i);
@@ -274,9 +274,9 @@ static int members_next(lua_State *L) {
       if (lua_rawlen(L, lua_upvalueindex(2)) < PAGE && i > 1)
         return 0; /* the last page was short: done */
       struct qun_run *r = qun_run_of(L);
-      lua_getfield(L, lua_upvalueindex(1), "group");
-      lua_getfield(L, lua_upvalueindex(1), "tag");
-      lua_getfield(L, lua_upvalueindex(1), "tier");
+      lua_pushvalue(L, lua_upvalueindex(5)); /* the filters, as JSON arrays */
+      lua_pushvalue(L, lua_upvalueindex(6));
+      lua_pushvalue(L, lua_upvalueindex(7));
       lua_newtable(L);
       struct page p = {L, 0};
       qun_sandbox_charge(L, PAGE * 10);
@@ -309,6 +309,38 @@ static int members_next(lua_State *L) {
   }
 }
 
+void qun_bind_push_filters(lua_State *L, int idx, const char *fn) {
+  static const char *const keys[] = {"group", "tag", "tier"};
+  idx = lua_absindex(L, idx);
+  for (int k = 0; k < 3; k++) {
+    int ty = lua_getfield(L, idx, keys[k]);
+    if (ty == LUA_TNIL)
+      continue; /* nil stays: any */
+    json_t *a = qun_lua_jsonbox(L, json_array());
+    if (ty == LUA_TSTRING || ty == LUA_TNUMBER) {
+      json_array_append_new(a, json_string(lua_tostring(L, -2)));
+    } else if (ty == LUA_TTABLE) {
+      lua_Integer n = (lua_Integer)lua_rawlen(L, -2);
+      if (n == 0)
+        qun_sandbox_error(L, "%s: %s is an empty list: it would select nobody", fn, keys[k]);
+      for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, -2, i) != LUA_TSTRING)
+          qun_sandbox_error(L, "%s: %s is a name or a list of names (strings), not a list with a %s",
+                            fn, keys[k], luaL_typename(L, -1));
+        json_array_append_new(a, json_string(lua_tostring(L, -1)));
+        lua_pop(L, 1);
+      }
+    } else {
+      qun_sandbox_error(L, "%s: %s is a name or a list of names, not a %s", fn, keys[k], lua_typename(L, ty));
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(qun_lua_jsonbox_take(L, -1));
+    lua_pop(L, 2); /* box, value */
+    lua_pushstring(L, text ? text : "[]");
+    free(text);
+  }
+}
+
 /* The filter table at 1 (none: {}), its fields checked against `fields`. */
 static void check_filter(lua_State *L, const char *fn, const char *const *fields, const char *list) {
   if (lua_isnoneornil(L, 1)) {
@@ -333,11 +365,15 @@ static int l_members(lua_State *L) {
   lua_remove(L, 1);
   static const char *const fields[] = {"group", "tag", "tier", "where", NULL};
   check_filter(L, "members{}", fields, "group, tag, tier, where");
+  if (lua_getfield(L, 1, "where") != LUA_TNIL && !lua_isfunction(L, -1))
+    return qun_sandbox_error(L, "members{}: where is a function(m) that returns true for the members to keep");
+  lua_pop(L, 1);
   lua_pushvalue(L, 1);
   lua_newtable(L);       /* empty page: fetch on the first call */
   lua_pushinteger(L, 0);
   lua_pushliteral(L, "");
-  lua_pushcclosure(L, members_next, 4);
+  qun_bind_push_filters(L, 1, "members{}");
+  lua_pushcclosure(L, members_next, 7);
   return 1;
 }
 
@@ -351,12 +387,7 @@ static int l_members_count(lua_State *L) {
                                 "count in a loop over members{} instead");
   lua_settop(L, 1);
   check_filter(L, "members.count{}", fields, "group, tag, tier");
-  lua_getfield(L, 1, "group");
-  lua_getfield(L, 1, "tag");
-  lua_getfield(L, 1, "tier");
-  for (int i = 2; i <= 4; i++)
-    if (!lua_isnil(L, i) && lua_type(L, i) != LUA_TSTRING)
-      return qun_sandbox_error(L, "members.count{}: group, tag and tier are strings");
+  qun_bind_push_filters(L, 1, "members.count{}");
   struct qun_run *r = qun_run_of(L);
   qun_sandbox_charge(L, 1000);
   int64_t n = qun_store_members_count_where(qun_run_store(r), lua_tostring(L, 2), lua_tostring(L, 3),

@@ -364,18 +364,7 @@ static int l_send(lua_State *L) {
       return qun_sandbox_error(L, "send: unknown selector field '%s' (group, tag, tier)",
                                lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
   }
-  /* One name each: a list would read as no filter at all, and the message
-   * would go to everyone the other fields select. */
-  for (int i = 0; keys[i]; i++) {
-    int ty = lua_getfield(L, 1, keys[i]);
-    lua_pop(L, 1);
-    if (ty != LUA_TNIL && ty != LUA_TSTRING && ty != LUA_TNUMBER)
-      return qun_sandbox_error(L, "send: the selector's %s is one name (a string), not a %s: send once for each",
-                               keys[i], lua_typename(L, ty));
-  }
-  lua_getfield(L, 1, "group");
-  lua_getfield(L, 1, "tag");
-  lua_getfield(L, 1, "tier");
+  qun_bind_push_filters(L, 1, "send");
   int sel = lua_gettop(L) - 2;
   struct qun_run *r = qun_run_of(L);
   char after[160] = "";

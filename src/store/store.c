@@ -156,30 +156,40 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBERSHIP_DEL] = "DELETE FROM memberships WHERE member = ?1 AND grp = ?2",
     [Q_GROUP_ADD] = "INSERT INTO groups (id) VALUES (?1) ON CONFLICT DO NOTHING",
     [Q_MEMBERS_COUNT] = "SELECT count(*) FROM members",
-    /* The filters of Q_MEMBERS_PAGE, counted; with a group from the group's
-     * memberships, else with a tag from the tag's rows (their indexes),
-     * rather than from every member. */
+    /* Filters are JSON arrays of names (any of them), or NULL. A group
+     * filter walks the group's memberships, a tag filter the tag's rows
+     * (their indexes), rather than every member. */
     [Q_MEMBERS_COUNT_GRP] =
-        "SELECT count(*) FROM memberships g JOIN members m ON m.id = g.member WHERE g.grp = ?1 "
-        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = g.member AND t.tag = ?2)) "
+        "SELECT count(DISTINCT g.member) FROM memberships g WHERE g.grp IN (SELECT value FROM json_each(?1)) "
+        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = g.member AND t.tag IN "
+        "(SELECT value FROM json_each(?2)))) "
         "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = g.member "
-        "AND r.tier = ?4))",
+        "AND r.tier IN (SELECT value FROM json_each(?4))))",
     [Q_MEMBERS_COUNT_TAG] =
-        "SELECT count(*) FROM tags t JOIN members m ON m.id = t.member WHERE ?1 IS NULL AND t.tag = ?2 "
+        "SELECT count(DISTINCT t.member) FROM tags t WHERE ?1 IS NULL AND t.tag IN (SELECT value FROM json_each(?2)) "
         "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = t.member "
-        "AND r.tier = ?4))",
+        "AND r.tier IN (SELECT value FROM json_each(?4))))",
     [Q_MEMBERS_COUNT_WHERE] =
-        "SELECT count(*) FROM members m WHERE ?1 IS NULL "
-        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = m.id AND t.tag = ?2)) "
+        "SELECT count(*) FROM members m WHERE ?1 IS NULL AND ?2 IS NULL "
         "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?3 AND r.member = m.id "
-        "AND r.tier = ?4))",
+        "AND r.tier IN (SELECT value FROM json_each(?4))))",
     [Q_MEMBER_GET] = "SELECT id, name, attrs, joined_at FROM members WHERE id = ?1",
     [Q_MEMBERS_PAGE] =
-        "SELECT m.id FROM members m WHERE m.id > ?1 "
-        "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM memberships g WHERE g.member = m.id AND g.grp = ?3)) "
-        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = m.id AND t.tag = ?4)) "
+        "SELECT m.id FROM members m WHERE m.id > ?1 AND ?3 IS NULL AND ?4 IS NULL "
         "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?5 AND r.member = m.id "
-        "AND r.tier = ?6)) ORDER BY m.id LIMIT ?2",
+        "AND r.tier IN (SELECT value FROM json_each(?6)))) ORDER BY m.id LIMIT ?2",
+    [Q_MEMBERS_PAGE_GRP] =
+        "SELECT DISTINCT g.member FROM memberships g WHERE g.grp IN (SELECT value FROM json_each(?3)) "
+        "AND g.member > ?1 "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM tags t WHERE t.member = g.member AND t.tag IN "
+        "(SELECT value FROM json_each(?4)))) "
+        "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?5 AND r.member = g.member "
+        "AND r.tier IN (SELECT value FROM json_each(?6)))) ORDER BY g.member LIMIT ?2",
+    [Q_MEMBERS_PAGE_TAG] =
+        "SELECT DISTINCT t.member FROM tags t WHERE t.tag IN (SELECT value FROM json_each(?4)) "
+        "AND t.member > ?1 AND ?3 IS NULL "
+        "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tiers r WHERE r.run_id = ?5 AND r.member = t.member "
+        "AND r.tier IN (SELECT value FROM json_each(?6)))) ORDER BY t.member LIMIT ?2",
     [Q_MEMBER_GROUPS] = "SELECT grp FROM memberships WHERE member = ?1 ORDER BY grp",
     [Q_TAG_ADD] = "INSERT INTO tags (member, tag, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [Q_TAG_REMOVE] = "DELETE FROM tags WHERE member = ?1 AND tag = ?2",

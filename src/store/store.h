@@ -101,8 +101,8 @@ int qun_store_member_upsert(struct qun_store *st, const char *id, const char *na
 int qun_store_member_exists(struct qun_store *st, const char *id);
 int qun_store_membership_add(struct qun_store *st, const char *member, const char *grp, int64_t at);
 int64_t qun_store_members_count(struct qun_store *st);
-/* How many members qun_store_members_page would list with these filters
- * (NULL: any), or a negative QUN_E* code. */
+/* How many members qun_store_members_page would list with these filters,
+ * or a negative QUN_E* code. */
 int64_t qun_store_members_count_where(struct qun_store *st, const char *grp, const char *tag, int64_t run,
                                       const char *tier);
 struct qun_store_member {
@@ -113,7 +113,8 @@ struct qun_store_member {
 int qun_store_member_get(struct qun_store *st, const char *id,
                          int (*cb)(void *ud, const struct qun_store_member *m), void *ud);
 /* Member ids after `after` ("" for the first), in order, at most limit,
- * filtered by group, tag and the run's tier (NULL: any). */
+ * filtered by group, tag and the run's tier: each a JSON array of names
+ * (a member in any of them), or NULL (any). */
 int qun_store_members_page(struct qun_store *st, const char *after, int limit, const char *grp,
                            const char *tag, int64_t run, const char *tier,
                            int (*cb)(void *ud, const char *id), void *ud);

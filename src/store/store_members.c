@@ -142,7 +142,7 @@ static int each_text(struct qun_store *st, sqlite3_stmt *s, const char *what,
 int qun_store_members_page(struct qun_store *st, const char *after, int limit, const char *grp,
                            const char *tag, int64_t run, const char *tier,
                            int (*cb)(void *ud, const char *id), void *ud) {
-  sqlite3_stmt *s = qun_store__stmt(st, Q_MEMBERS_PAGE);
+  sqlite3_stmt *s = qun_store__stmt(st, grp ? Q_MEMBERS_PAGE_GRP : tag ? Q_MEMBERS_PAGE_TAG : Q_MEMBERS_PAGE);
   if (!s)
     return QUN_EIO;
   qun_store__bind_text(s, 1, after);

@@ -388,13 +388,48 @@ static void test_author_errors(void **state) {
                                  "function jobs.NAME(args) … end");
   expect_error("badargs.lua", 0, "badargs.lua:4: schedule.after: args.f is a function: only "
                                  "strings, numbers, booleans and tables of them can be stored");
-  /* a list where one name goes would select everyone: refused */
-  expect_error("selector.lua", 0, "selector.lua:3: send: the selector's tier is one name (a string), "
-                                  "not a table: send once for each");
-  expect_error("selector.lua", 0, "selector.lua:6: members{}: tag is one name (a string), not a table: "
-                                  "iterate once for each");
+  /* filters are a name or a list of names; anything else is refused */
+  expect_error("selector.lua", 0, "selector.lua:3: send: tier is an empty list: it would select nobody");
+  expect_error("selector.lua", 0, "selector.lua:6: members{}: tag is a name or a list of names (strings), "
+                                  "not a list with a number");
   expect_error("selector.lua", 0, "selector.lua:9: members{}: where is a function(m) that returns true "
                                   "for the members to keep");
+}
+
+/* A selector's and members{}'s filters take a name or a list of names
+ * (any of them): tier = { "S", "A+" } as in the design's countdown. */
+static void test_selector_lists(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  static const struct { const char *id, *t, *grp, *tag; } ms[] = {
+      {"m1", "S", "sh-1", "VIP"}, {"m2", "A+", "sh-1", "新人"}, {"m3", "A", "sh-1", NULL},
+      {"m4", "", "sh-1", NULL}, {"m5", "S", "sh-2", NULL}, {"m6", "S", "sh-3", "VIP"}};
+  for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+    char attrs[64];
+    snprintf(attrs, sizeof attrs, "{\"t\":\"%s\"}", ms[i].t);
+    qun_store_member_upsert(st, ms[i].id, ms[i].id, -1, attrs, 0);
+    qun_store_membership_add(st, ms[i].id, ms[i].grp, 0);
+    if (ms[i].tag)
+      qun_store_tag_add(st, ms[i].id, ms[i].tag, 0);
+  }
+  struct qun_run *r = open_run(st, "selector_lists.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-23 11:00"));
+  const char *got = read_lines(0);
+  static const char *const to[] = {"member:m1", "member:m2", "member:m5"};
+  for (int i = 0; i < 3; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "\"ev\":\"send\",\"channel\":\"console\",\"to\":\"%s\"", to[i]);
+    if (!strstr(got, want))
+      fail_msg("no send to %s in:\n%s", to[i], got);
+  }
+  assert_null(strstr(got, "\"to\":\"member:m3\""));
+  assert_null(strstr(got, "\"to\":\"member:m6\""));
+  assert_non_null(strstr(got, "\"message\":\"tagged 3, in both groups 5, sh-1 VIP or 新人 2\""));
+  qun_run_close(r);
+  qun_store_close(st);
 }
 
 /* Message kinds: links and news cards (titles are templates), images (a
@@ -445,6 +480,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_members_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_selector_lists, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
