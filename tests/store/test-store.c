@@ -182,7 +182,9 @@ static int count_page(void *ud, const char *id) {
 
 static int in_group(struct qun_store *st, const char *grp) {
   int n = 0;
-  assert_true(qun_store_members_page(st, "", 100, grp, NULL, 0, NULL, count_page, &n) >= 0);
+  char filter[64];
+  snprintf(filter, sizeof filter, "[\"%s\"]", grp); /* filters are JSON lists of names */
+  assert_true(qun_store_members_page(st, "", 100, filter, NULL, 0, NULL, count_page, &n) >= 0);
   return n;
 }
 
