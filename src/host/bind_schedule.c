@@ -29,7 +29,11 @@ int64_t qun_bind_check_time(lua_State *L, int idx, const char *fn) {
     return lua_tointeger(L, idx);
   if (lua_type(L, idx) == LUA_TSTRING) {
     int64_t t;
-    if (qun_time_parse(lua_tostring(L, idx), qun_sandbox_now_ms(L) / 1000, &t) < 0)
+    /* At the top level, relative times count from the run's first start
+     * (as params do): a restart does not move "sat 20:00" a week on. */
+    struct qun_run *r = qun_run_of(L);
+    int64_t from = qun_run_loading(r) ? qun_run_anchor(r) : qun_sandbox_now_ms(L);
+    if (qun_time_parse(lua_tostring(L, idx), from / 1000, &t) < 0)
       qun_sandbox_error(L, "%s: cannot read \"%s\" as a time (expected e.g. \"sat 20:00\" or "
                            "\"2026-11-28 20:00\")", fn, lua_tostring(L, idx));
     return t;

@@ -41,6 +41,10 @@ int qun_run_loading(const struct qun_run *r) {
   return r->loading;
 }
 
+int64_t qun_run_anchor(const struct qun_run *r) {
+  return r->anchor_ms;
+}
+
 void qun_run_set_tiers(struct qun_run *r) {
   r->tiers = 1;
 }
@@ -426,6 +430,27 @@ static int check_group_params(const struct qun_run *r, char *err, size_t errlen)
   return 0;
 }
 
+static void quiet(void *ud, const char *msg, size_t len) {
+  (void)ud, (void)msg, (void)len;
+}
+
+/* Relative times in params ("sat 20:00") are read from the run's first
+ * start, not from each start: a restart on Sunday must not move Saturday's
+ * sale to the next week. The header (read alone first) names the run. */
+static int64_t anchor_ms(struct qun_run *r) {
+  int64_t now = qun_run_now(r), created;
+  struct qun_playbook pb = {0};
+  struct qun_sandbox *sb = NULL;
+  struct qun_playbook_opts ho = {.mode = QUN_PB_HEADER, .sets = r->o.sets, .nsets = r->o.nsets,
+                                 .now_ms = now, .sandbox = {.seed = 1, .now_ms = run_clock, .log = quiet, .ud = r}};
+  char err[256];
+  int found = qun_playbook_eval(r->o.path, &ho, &pb, &sb, err, sizeof err) == 0 && pb.name &&
+              qun_store_run_created(r->st, pb.name, &created) == 0;
+  qun_sandbox_free(sb);
+  qun_playbook_clear(&pb);
+  return found && created < now ? created : now;
+}
+
 int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, size_t errlen) {
   *out = NULL;
   struct qun_run *r = calloc(1, sizeof *r);
@@ -455,8 +480,9 @@ int qun_run_open(const struct qun_run_opts *o, struct qun_run **out, char *err, 
   }
   if (o->transcript && open_transcript(r, err, errlen) < 0)
     goto fail;
+  r->anchor_ms = anchor_ms(r);
   struct qun_playbook_opts po = {
-      .mode = QUN_PB_FULL, .sets = o->sets, .nsets = o->nsets, .now_ms = qun_run_now(r),
+      .mode = QUN_PB_FULL, .sets = o->sets, .nsets = o->nsets, .now_ms = r->anchor_ms,
       .sandbox = {.seed = o->seed, .now_ms = run_clock, .log = run_print, .ud = r},
       .install = install, .install_ud = r};
   /* The top level is a handler too: one transaction. */

@@ -79,6 +79,8 @@ void qun_run_close(struct qun_run *r);
 
 struct qun_run *qun_run_of(lua_State *L);
 int qun_run_loading(const struct qun_run *r);  /* top level still running */
+/* The run's first start (ms): relative times at the top level count from it. */
+int64_t qun_run_anchor(const struct qun_run *r);
 void qun_run_set_tiers(struct qun_run *r);     /* tier.define was called */
 /* A warning about the playbook (a countdown offset past its deadline, a
  * text too long for its channel): "file:line: warning: ...", kept for

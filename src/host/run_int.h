@@ -60,6 +60,7 @@ struct qun_run {
   int queued;      /* send() added rows since the worker last looked */
   int loaded;      /* the worker has read the outbox once */
   int64_t wake_due; /* the outbox wake's time in the heap, or -1 */
+  int64_t anchor_ms; /* the run's first start: relative times count from it */
   char **warns;    /* qun_run_warn */
   size_t nwarns;
   int sends;       /* send() calls in the current call, for the keys */

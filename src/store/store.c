@@ -123,7 +123,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_SAVEPOINT] = "SAVEPOINT unit",
     [Q_RELEASE] = "RELEASE unit",
     [Q_ROLLBACK_TO] = "ROLLBACK TO unit",
-    [Q_RUN_FIND] = "SELECT id FROM runs WHERE playbook = ?1",
+    [Q_RUN_FIND] = "SELECT id, created_at FROM runs WHERE playbook = ?1",
     [Q_RUN_INSERT] = "INSERT INTO runs (playbook, version, sha256, path, params, mode, tz, created_at, "
                      "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     [Q_RUN_UPDATE] = "UPDATE runs SET version = ?2, sha256 = ?3, path = ?4, params = ?5, mode = ?6, "

@@ -40,6 +40,8 @@ struct qun_run_info {
 int qun_store_run_start(struct qun_store *st, const struct qun_run_info *info, int64_t now,
                         int64_t *run_id, int *resumed);
 int qun_store_runs(struct qun_store *st, int (*cb)(void *ud, const struct qun_run_info *r), void *ud);
+/* When the playbook's run first started (QUN_ENOENT: it never did). */
+int qun_store_run_created(struct qun_store *st, const char *playbook, int64_t *created_at);
 
 /* ---- one-off jobs ---- */
 enum { QUN_JOB_PENDING = 0, QUN_JOB_DONE = 1, QUN_JOB_CANCELLED = 2, QUN_JOB_FAILED = 3 };

@@ -46,6 +46,23 @@ int qun_store_run_start(struct qun_store *st, const struct qun_run_info *info, i
   return qun_store__exec(st, s, "record the start");
 }
 
+int qun_store_run_created(struct qun_store *st, const char *playbook, int64_t *created_at) {
+  sqlite3_stmt *s = qun_store__stmt(st, Q_RUN_FIND);
+  if (!s)
+    return QUN_EIO;
+  qun_store__bind_text(s, 1, playbook);
+  int rc = sqlite3_step(s), out = QUN_ENOENT;
+  if (rc == SQLITE_ROW) {
+    *created_at = sqlite3_column_int64(s, 1);
+    out = 0;
+  } else if (rc != SQLITE_DONE) {
+    out = qun_store__fail(st, "find the run");
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return out;
+}
+
 int qun_store_runs(struct qun_store *st, int (*cb)(void *ud, const struct qun_run_info *r), void *ud) {
   sqlite3_stmt *s = qun_store__stmt(st, Q_RUNS);
   if (!s)

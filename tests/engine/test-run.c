@@ -468,6 +468,27 @@ static void test_send_kinds(void **state) {
   qun_store_close(st);
 }
 
+/* A relative time in a param ("sat 20:00") is read from the run's first
+ * start: a restart the next day does not move the sale a week on. */
+static void test_relative_times_anchor(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "relative.lua", "2026-11-23 10:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-28 22:00"));
+  qun_run_close(r);
+  r = open_run(st, "relative.lua", "2026-11-29 10:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-12-06 10:00"));
+  qun_run_close(r);
+  assert_string_equal(read_lines(0),
+      "{\"t\":\"2026-11-28T20:00:00+08:00\",\"ev\":\"log\",\"job\":\"sale@1795867200\",\"due\":\"2026-11-28T20:00:00+08:00\",\"message\":\"sale 2026-11-28 20:00\"}\n"
+      "{\"t\":\"2026-11-28T21:00:00+08:00\",\"ev\":\"log\",\"job\":\"late@1795870800\",\"due\":\"2026-11-28T21:00:00+08:00\",\"message\":\"late\"}\n");
+  qun_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_daily_week, setup, teardown),
@@ -481,6 +502,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_send_policies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selector_lists, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_relative_times_anchor, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
