@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NEXT_JOBS 5
 #define RECENT_ERRORS 5
@@ -160,6 +161,10 @@ static int status_exec(const struct qun_cmd *self, int argc, char **argv) {
     else
       return qun_cli_usage(self, "unexpected '%s'", argv[i]);
   }
+  /* Reading only: a database that is not there is not created. */
+  const char *path = db ? db : QUN_STORE_DEFAULT_PATH;
+  if (access(path, F_OK) != 0)
+    return qun_cli_fail("qun status: no database at %s (qun run creates it; give --db PATH)", path);
   struct qun_team team;
   if (qun_team_open_store(db, &team) != 0)
     return QUN_EXIT_FAIL;

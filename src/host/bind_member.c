@@ -398,7 +398,21 @@ static int l_members_count(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg tag_funcs[] = {{"add", tag_add}, {"remove", tag_remove}, {"has", tag_has}, {NULL, NULL}};
+/* tag.members(name) — members{ tag = name }: the members with the tag. */
+static int tag_members(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TSTRING && !lua_istable(L, 1))
+    return qun_sandbox_error(L, "tag.members(name): the tag is a name or a list of names");
+  lua_settop(L, 1);
+  lua_createtable(L, 0, 1);
+  lua_insert(L, 1);
+  lua_setfield(L, 1, "tag");
+  lua_pushnil(L); /* l_members drops its first argument (the `members` table it is called on) */
+  lua_insert(L, 1);
+  return l_members(L);
+}
+
+static const luaL_Reg tag_funcs[] = {{"add", tag_add}, {"remove", tag_remove}, {"has", tag_has},
+                                     {"members", tag_members}, {NULL, NULL}};
 
 void qun_bind_member(lua_State *L) {
   luaL_newmetatable(L, MEMBER_MT);

@@ -148,6 +148,9 @@ static int schedule_every(lua_State *L) {
     return qun_sandbox_error(L, "schedule.every: cannot read \"%s\" as a schedule (expected e.g. "
                                 "\"09:00\", \"mon-fri 09:00\", \"every 30m\" or a cron line "
                                 "\"0 9 * * 1-5\")", text);
+  if (qun_spec_next(&spec, 0, qun_sandbox_now_ms(L) / 1000) < 0) /* "0 0 30 2 *": February has no 30th */
+    qun_run_warn(qun_run_of(L), L, "schedule.every: \"%s\" never comes in the next five years: it will "
+                                   "not fire", text);
   declare(L, "schedule.every(spec, name, fn)", &spec, 0);
   return 0;
 }

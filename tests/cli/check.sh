@@ -5,6 +5,7 @@ export QUN_TEST_WECOM_KEY=wecom-secret-key-9f8e7d
 F=tests/cli/fixtures/late.lua
 cat >"$TMP/want" <<'OUT'
 tests/cli/fixtures/late.lua: ok (late 1.0.0, 1 param)
+tests/cli/fixtures/late.lua:5: warning: schedule.every: "0 0 30 2 *" never comes in the next five years: it will not fire
 tests/cli/fixtures/late.lua:4: warning: text is 2100 bytes: over wecom's limit of 2048 bytes for text content; it will fail at delivery
 tests/cli/fixtures/late.lua:2: warning: this send falls in quiet hours 22:00-08:00: it waits until 08:00
 OUT

@@ -7,6 +7,8 @@ expect_usage event
 expect_usage event hello
 expect_usage event "Bad Type" --member m1
 expect_usage status --bogus
+expect 1 "qun status: no database at $TMP/none.db (qun run creates it; give --db PATH)" -- status --db "$TMP/none.db"
+[ ! -e "$TMP/none.db" ] || { echo "FAIL: qun status created a database"; failures=$((failures + 1)); }
 expect 1 "qun event: --data is not JSON: '[' or '{' expected near 'nope' (column 4)" -- event hello --member m1 --data nope --db "$DB"
 expect 1 "qun event: --data must be a JSON object, e.g. '{\"order\":\"A1\"}'" -- event hello --member m1 --data '[1]' --db "$DB"
 

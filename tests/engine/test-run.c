@@ -427,7 +427,7 @@ static void test_selector_lists(void **state) {
   }
   assert_null(strstr(got, "\"to\":\"member:m3\""));
   assert_null(strstr(got, "\"to\":\"member:m6\""));
-  assert_non_null(strstr(got, "\"message\":\"tagged 3, in both groups 5, sh-1 VIP or 新人 2\""));
+  assert_non_null(strstr(got, "\"message\":\"tagged 3, VIP 2, in both groups 5, sh-1 VIP or 新人 2\""));
   qun_run_close(r);
   qun_store_close(st);
 }
