@@ -545,6 +545,9 @@ int qun_worker_load(struct qun_worker *w) {
 }
 
 int64_t qun_worker_next(const struct qun_worker *w) {
+  int max = w->o.max_inflight ? w->o.max_inflight : QUN_WORKER_INFLIGHT;
+  if (w->inflight >= max || w->draining)
+    return -1; /* a completion starts the next (on_check), not a timer */
   const struct qun_jobheap_item *top = qun_jobheap_peek(&w->heap);
   return top ? top->due : -1;
 }

@@ -69,7 +69,8 @@ void qun_worker_run(struct qun_worker *w);
  * called (from the loop) once every request in flight has its outcome
  * committed. What still waits stays queued for the next start. */
 void qun_worker_drain(struct qun_worker *w, void (*done)(void *ud), void *ud);
-/* When the next waiting message is due (ms), or -1. */
+/* When the next waiting message is due (ms), or -1: none, or the
+ * transport is full (a completion hands over the next). */
 int64_t qun_worker_next(const struct qun_worker *w);
 /* Requests in flight and messages waiting in memory. */
 int qun_worker_inflight(const struct qun_worker *w);
