@@ -51,7 +51,7 @@ wrk_rate() {
 # result NAME OURS LIMIT UNIT TARGET_OP TARGET: prints the bench line. The
 # ratio is OURS / LIMIT; TARGET_OP is ">=" or "<=".
 result() {
-  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
   met=$(awk -v r="$ratio" -v op="$5" -v t="$6" 'BEGIN { ok = op == ">=" ? r >= t : r <= t; print ok ? "MET" : "MISSED" }')
   echo "bench: $1 ours=$2$4 limit=$3$4 ratio=$ratio target=$5$6 $met"
 }
