@@ -398,6 +398,7 @@ void qun_run_close(struct qun_run *r) {
     free(r->ons[i].type);
   free(r->ons);
   free(r->fx);
+  free(r->held);
   if (r->tfile)
     fclose(r->tfile);
   qun_sched_close(r->sched, free_run, r);

@@ -142,6 +142,14 @@ static int dispatch_page(struct qun_run *r) {
   return (int)b.n;
 }
 
+/* Swaps the pending effects with the held ones (both arrays stay owned). */
+static void swap_held(struct qun_run *r) {
+  struct effect *fx = r->fx;
+  size_t n = r->nfx, cap = r->capfx;
+  r->fx = r->held, r->nfx = r->nheld, r->capfx = r->capheld;
+  r->held = fx, r->nheld = n, r->capheld = cap;
+}
+
 int qun_run_dispatch_in_tx(struct qun_run *r) {
   if (r->dead)
     return 0;
@@ -149,16 +157,26 @@ int qun_run_dispatch_in_tx(struct qun_run *r) {
   do
     n += k = dispatch_page(r);
   while (k == 256);
+  /* The caller commits, maybe on another thread while the loop runs other
+   * calls (each applies or drops its own effects): this batch's wait aside
+   * for qun_run_after_commit. Between calls fx is empty, and one group
+   * commit is in flight at a time, so held is empty here. */
+  swap_held(r);
   return n;
 }
 
-void qun_run_after_commit(struct qun_run *r, int committed) {
+static void after_own_commit(struct qun_run *r, int committed) {
   if (committed)
     qun_run__apply_effects(r);
   else
     r->nfx = 0;
   qun_run__flush(r);
   qun_run__check_dead(r);
+}
+
+void qun_run_after_commit(struct qun_run *r, int committed) {
+  swap_held(r);
+  after_own_commit(r, committed);
 }
 
 int qun_run_poll_events(struct qun_run *r) {
@@ -172,7 +190,6 @@ int qun_run_poll_events(struct qun_run *r) {
   int ok = qun_store_commit(r->st) == 0;
   if (!ok)
     qun_store_rollback(r->st);
-  qun_run_after_commit(r, ok);
+  after_own_commit(r, ok);
   return n;
 }
-
