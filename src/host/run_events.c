@@ -83,14 +83,15 @@ static int call_all_handlers(lua_State *L) {
   return 0;
 }
 
+/* The `event` transcript line (as qun_run_emit would add it, without
+ * building JSON objects: one per event ingested). */
 static void emit_event(struct qun_run *r, const struct event_copy *e) {
-  json_t *f = json_object();
-  json_object_set_new(f, "type", json_string(e->type));
-  json_object_set_new(f, "member", e->member ? json_string(e->member) : json_null());
-  json_object_set_new(f, "group", e->group ? json_string(e->group) : json_null());
-  json_t *data = e->data ? json_loads(e->data, JSON_DECODE_ANY, NULL) : NULL;
-  json_object_set_new(f, "data", data ? data : json_null());
-  qun_run_emit(r, "event", f);
+  if (r->run_id <= 0 && r->pb.name)
+    qun_run__ensure(r);
+  char *line = qun_transcript_event_line(qun_run_now(r), e->type, e->member, e->group, e->data);
+  if (line && r->run_id > 0)
+    qun_store_transcript_add(r->st, r->run_id, line);
+  free(line);
 }
 
 /* After a handler raised: the event stays recorded (the cursor moves once
@@ -110,6 +111,7 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   }
   if (qun_store_savepoint(r->st) < 0)
     return;
+  r->held_calls = 1;
   redo_event(r, (void *)e);
   /* All handlers of one event share its transaction: the cursor moves with
    * their effects. A handler that raises rolls the event back whole; the
@@ -151,6 +153,7 @@ static void swap_held(struct qun_run *r) {
 }
 
 int qun_run_dispatch_in_tx(struct qun_run *r) {
+  r->held_calls = 0;
   if (r->dead)
     return 0;
   int n = 0, k;
@@ -176,6 +179,10 @@ static void after_own_commit(struct qun_run *r, int committed) {
 
 void qun_run_after_commit(struct qun_run *r, int committed) {
   swap_held(r);
+  if (!r->held_calls && !r->nfx) { /* events nobody listens to: nothing to apply or send */
+    qun_run__flush(r);
+    return;
+  }
   after_own_commit(r, committed);
 }
 

@@ -53,6 +53,7 @@ struct qun_run {
    * (maybe on another thread, with other calls going on around it). */
   struct effect *held;
   size_t nheld, capheld;
+  int held_calls;  /* the group commit called the playbook (it may have sent) */
   int batch;       /* dispatching a batch of events in one transaction */
   int tiers;       /* the playbook defines tiers */
   int dead;        /* stopped by a memory kill */
