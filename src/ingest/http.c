@@ -363,7 +363,8 @@ int qun_http_start(const struct qun_http_opts *o, struct qun_http **out, char *e
                           on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                           MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
   if (!h->d) {
     snprintf(err, errlen, "--listen %s: cannot listen there (in use, or not an address of this machine?)", o->addr);
     if (h->stored1)
