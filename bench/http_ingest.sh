@@ -41,6 +41,16 @@ CONF
 /usr/sbin/nginx -c "$TMP/nginx.conf" -p "$TMP" &
 pids="$pids $!"
 
+# until_file FILE PATTERN: waits (up to 10 s) until FILE has PATTERN
+until_file() {
+  i=0
+  until grep -q "$2" "$1" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -le 100 ] || { echo "bench: timed out waiting for $1"; exit 1; }
+    sleep 0.1
+  done
+}
+
 # Ours: each request one distinct event (its own id), answered once durable.
 cat >"$TMP/hello.lua" <<'LUA'
 playbook { name = "ingest", version = "1.0.0" }
@@ -55,7 +65,7 @@ request = function()
                                         ["Content-Type"] = "application/json" }, body)
 end
 LUA
-sleep 0.5
+until_file "$TMP/nginx.pid" .
 
 # rate FILE: requests/s from wrk's output; errors FILE: what wrk counted as failed
 rate() { awk '/Requests\/sec/ { print $2 }' "$1"; }
@@ -68,7 +78,7 @@ for c in $CONNS; do
   "$QUN" run "$TMP/hello.lua" --config "$TMP/team.lua" --db "$TMP/q.db" --listen 127.0.0.1:18492 2>"$TMP/qun.err" &
   qun_pid=$!
   pids="$pids $qun_pid"
-  sleep 0.5
+  until_file "$TMP/qun.err" "events at"
   wrk -t"$THREADS" -c"$c" -d"$DURATION" -s "$TMP/post.lua" http://127.0.0.1:18492/events >"$TMP/ours.out"
   kill "$qun_pid"
   wait "$qun_pid" || { echo "bench: qun run failed:"; cat "$TMP/qun.err"; exit 1; }
