@@ -179,7 +179,9 @@ static void after_own_commit(struct qun_run *r, int committed) {
 
 void qun_run_after_commit(struct qun_run *r, int committed) {
   swap_held(r);
-  if (!r->held_calls && !r->nfx) { /* events nobody listens to: nothing to apply or send */
+  int calls = r->held_calls;
+  r->held_calls = 0;
+  if (!calls && !r->nfx) { /* events nobody listens to: nothing to apply or send */
     qun_run__flush(r);
     return;
   }
