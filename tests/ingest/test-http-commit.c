@@ -244,7 +244,8 @@ static int setup(void **state) {
   char listen[64];
   int rc = -1;
   for (int i = 0; i < 20 && rc < 0; i++) {
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", 20000 + rand() % 20000);
+    /* below the kernel's ephemeral range (32768-60999 by default) */
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", 20000 + rand() % 12000);
     struct qun_http_opts o = {.loop = &loop, .store = st, .addr = listen, .token = TOKEN,
                               .max_body = 4096, .before_commit = before_commit,
                               .after_commit = after_commit};
