@@ -165,6 +165,7 @@ int qun_run_dispatch_in_tx(struct qun_run *r) {
    * for qun_run_after_commit. Between calls fx is empty, and one group
    * commit is in flight at a time, so held is empty here. */
   swap_held(r);
+  r->holding = 1;
   return n;
 }
 
@@ -178,9 +179,12 @@ static void after_own_commit(struct qun_run *r, int committed) {
 }
 
 void qun_run_after_commit(struct qun_run *r, int committed) {
-  swap_held(r);
-  int calls = r->held_calls;
-  r->held_calls = 0;
+  int calls = 1;
+  if (r->holding) {
+    swap_held(r);
+    r->holding = 0;
+    calls = r->held_calls;
+  }
   if (!calls && !r->nfx) { /* events nobody listens to: nothing to apply or send */
     qun_run__flush(r);
     return;

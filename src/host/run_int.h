@@ -53,6 +53,7 @@ struct qun_run {
    * (maybe on another thread, with other calls going on around it). */
   struct effect *held;
   size_t nheld, capheld;
+  int holding;     /* held is a group commit's (dispatch_in_tx ran) */
   int held_calls;  /* the group commit called the playbook (it may have sent) */
   int batch;       /* dispatching a batch of events in one transaction */
   int tiers;       /* the playbook defines tiers */
