@@ -12,6 +12,13 @@
  * fields (a JSON object, may be NULL). Returns a malloc'd string or NULL. */
 char *qun_transcript_line(int64_t t_ms, const char *ev, json_t *fields);
 
+/* The `event` line, written without building JSON objects (one per event
+ * ingested, the hot path): byte for byte what qun_transcript_line gives for
+ * the fields type, member, group, data (member, group NULL → null; data is
+ * JSON text or NULL). Returns a malloc'd string or NULL. */
+char *qun_transcript_event_line(int64_t t_ms, const char *type, const char *member,
+                                const char *group, const char *data);
+
 /* RFC 3339 string of a time in ms (seconds precision), as a JSON value. */
 json_t *qun_transcript_time(int64_t t_ms);
 

@@ -541,6 +541,7 @@ void qun_run_close(struct qun_run *r) {
   for (size_t i = 0; i < r->nwarns; i++)
     free(r->warns[i]);
   free(r->warns);
+  free(r->held);
   if (r->tfile)
     fclose(r->tfile);
   qun_sched_close(r->sched, free_run, r);

@@ -58,7 +58,9 @@ int qun_run_until(struct qun_run *r, int64_t until_ms);
 int qun_run_poll_events(struct qun_run *r);
 /* The same inside a transaction the caller holds (the HTTP endpoint's
  * group commit: events stored and handled with one fsync); then
- * qun_run_after_commit once the caller has committed or rolled back. */
+ * qun_run_after_commit once the caller has committed or rolled back. The
+ * commit may run on another thread while the loop makes other calls in
+ * between: the batch's effects are held until qun_run_after_commit. */
 int qun_run_dispatch_in_tx(struct qun_run *r);
 void qun_run_after_commit(struct qun_run *r, int committed);
 

@@ -83,14 +83,15 @@ static int call_all_handlers(lua_State *L) {
   return 0;
 }
 
+/* The `event` transcript line (as qun_run_emit would add it, without
+ * building JSON objects: one per event ingested). */
 static void emit_event(struct qun_run *r, const struct event_copy *e) {
-  json_t *f = json_object();
-  json_object_set_new(f, "type", json_string(e->type));
-  json_object_set_new(f, "member", e->member ? json_string(e->member) : json_null());
-  json_object_set_new(f, "group", e->group ? json_string(e->group) : json_null());
-  json_t *data = e->data ? json_loads(e->data, JSON_DECODE_ANY, NULL) : NULL;
-  json_object_set_new(f, "data", data ? data : json_null());
-  qun_run_emit(r, "event", f);
+  if (r->run_id <= 0 && r->pb.name)
+    qun_run__ensure(r);
+  char *line = qun_transcript_event_line(qun_run_now(r), e->type, e->member, e->group, e->data);
+  if (line && r->run_id > 0)
+    qun_store_transcript_add(r->st, r->run_id, line);
+  free(line);
 }
 
 /* After a handler raised: the event stays recorded (the cursor moves once
@@ -118,6 +119,7 @@ static void dispatch_event(struct qun_run *r, const struct event_copy *e) {
   }
   if (qun_store_savepoint(r->st) < 0)
     return;
+  r->held_calls = 1;
   if (!host)
     redo_event(r, (void *)e);
   /* All handlers of one event share its transaction: the cursor moves with
@@ -153,23 +155,52 @@ static int dispatch_page(struct qun_run *r) {
   return (int)b.n;
 }
 
+/* Swaps the pending effects with the held ones (both arrays stay owned). */
+static void swap_held(struct qun_run *r) {
+  struct effect *fx = r->fx;
+  size_t n = r->nfx, cap = r->capfx;
+  r->fx = r->held, r->nfx = r->nheld, r->capfx = r->capheld;
+  r->held = fx, r->nheld = n, r->capheld = cap;
+}
+
 int qun_run_dispatch_in_tx(struct qun_run *r) {
+  r->held_calls = 0;
   if (r->dead)
     return 0;
   int n = 0, k;
   do
     n += k = dispatch_page(r);
   while (k == 256);
+  /* The caller commits, maybe on another thread while the loop runs other
+   * calls (each applies or drops its own effects): this batch's wait aside
+   * for qun_run_after_commit. Between calls fx is empty, and one group
+   * commit is in flight at a time, so held is empty here. */
+  swap_held(r);
+  r->holding = 1;
   return n;
 }
 
-void qun_run_after_commit(struct qun_run *r, int committed) {
+static void after_own_commit(struct qun_run *r, int committed) {
   if (committed)
     qun_run__apply_effects(r);
   else
     r->nfx = 0;
   qun_run__flush(r);
   qun_run__check_dead(r);
+}
+
+void qun_run_after_commit(struct qun_run *r, int committed) {
+  int calls = 1;
+  if (r->holding) {
+    swap_held(r);
+    r->holding = 0;
+    calls = r->held_calls;
+  }
+  if (!calls && !r->nfx && !r->queued) { /* events nobody listens to: nothing to apply or send */
+    qun_run__flush(r);
+    return;
+  }
+  after_own_commit(r, committed);
 }
 
 int qun_run_poll_events(struct qun_run *r) {
@@ -183,7 +214,6 @@ int qun_run_poll_events(struct qun_run *r) {
   int ok = qun_store_commit(r->st) == 0;
   if (!ok)
     qun_store_rollback(r->st);
-  qun_run_after_commit(r, ok);
+  after_own_commit(r, ok);
   return n;
 }
-

@@ -52,6 +52,12 @@ struct qun_run {
   size_t nons;
   struct effect *fx;
   size_t nfx, capfx;
+  /* A group commit's effects, set aside from fx while its COMMIT runs
+   * (maybe on another thread, with other calls going on around it). */
+  struct effect *held;
+  size_t nheld, capheld;
+  int holding;     /* held is a group commit's (dispatch_in_tx ran) */
+  int held_calls;  /* the group commit called the playbook (it may have sent) */
   int batch;       /* dispatching a batch of events in one transaction */
   int tiers;       /* the playbook defines tiers */
   int dead;        /* stopped by a memory kill */

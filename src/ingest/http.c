@@ -28,13 +28,22 @@ struct request {
   struct request *next;   /* in the batch */
 };
 
+/* Group commit, pipelined: while one batch's COMMIT (the fsync) runs on
+ * libuv's thread pool, the loop goes on reading and checking requests,
+ * which wait in `pending` (in memory: the connection belongs to the
+ * committing thread) and make the next batch as soon as it is done. */
 struct qun_http {
   struct qun_http_opts o;
   struct MHD_Daemon *d;
   uv_poll_t poll;
   uv_timer_t timer;
-  struct request *batch;  /* suspended, waiting for the commit */
+  uv_work_t work;
+  struct request *pending, **tail; /* checked, suspended, in arrival order */
+  struct request *committing;      /* the batch whose COMMIT is in flight */
+  int commit_rc;
+  int working;                     /* the work request is queued */
   int closing, open_handles;
+  struct MHD_Response *stored1;    /* {"stored":1}, shared by all answers */
 };
 
 static int64_t now_ms(void) {
@@ -140,6 +149,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (r->status) { /* resumed after the commit */
+    if (r->status == 202 && r->nevs == 1 && h->stored1)
+      return MHD_queue_response(c, MHD_HTTP_ACCEPTED, h->stored1);
     char *a = r->answer;
     r->answer = NULL;
     return answer(c, r->status, a);
@@ -171,8 +182,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (status)
     return answer(c, status, error_body("%s", err));
   /* Valid: wait for the group commit. */
-  r->next = h->batch;
-  h->batch = r;
+  r->next = NULL;
+  *h->tail = r;
+  h->tail = &r->next;
   MHD_suspend_connection(c);
   return MHD_YES;
 }
@@ -192,46 +204,111 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   *con_cls = NULL;
 }
 
-/* Stores every waiting request's events in one transaction, then answers. */
-static void commit_batch(struct qun_http *h) {
-  if (!h->batch)
-    return;
+/* Answers a batch once its transaction has ended (committed or not). */
+static void finish(struct qun_http *h, struct request *batch, int ok) {
+  if (h->o.after_commit)
+    h->o.after_commit(h->o.ud, ok);
+  for (struct request *r = batch; r; r = r->next) {
+    if (ok) {
+      r->status = 202;
+      if (r->nevs != 1 || !h->stored1) {
+        char a[48];
+        snprintf(a, sizeof a, "{\"stored\":%zu}", r->nevs);
+        r->answer = strdup(a);
+      }
+    } else {
+      r->status = 503;
+      r->answer = error_body("the events could not be stored (%s): retry", qun_store_errmsg(h->o.store));
+    }
+    MHD_resume_connection(r->conn);
+  }
+}
+
+/* Writes the batch's events in a new transaction and lets the daemon
+ * handle them in it; 0, or -1 with the transaction rolled back. */
+static int write_batch(struct qun_http *h, struct request *batch) {
   struct qun_store *st = h->o.store;
   int64_t now = now_ms();
   int ok = qun_store_begin(st) == 0;
-  for (struct request *r = h->batch; ok && r; r = r->next)
+  for (struct request *r = batch; ok && r; r = r->next)
     for (size_t i = 0; ok && i < r->nevs; i++)
       ok = qun_event_in_store(st, &r->evs[i], now) == 0;
   if (ok && h->o.before_commit)
     h->o.before_commit(h->o.ud);
-  ok = ok && qun_store_commit(st) == 0;
   if (!ok)
     qun_store_rollback(st);
-  if (h->o.after_commit)
-    h->o.after_commit(h->o.ud, ok);
-  struct request *r = h->batch;
-  h->batch = NULL;
-  for (; r; r = r->next) {
-    if (ok) {
-      r->status = 202;
-      json_t *a = json_pack("{s:I}", "stored", (json_int_t)r->nevs);
-      r->answer = json_dumps(a, JSON_COMPACT);
-      json_decref(a);
-    } else {
-      r->status = 503;
-      r->answer = error_body("the events could not be stored (%s): retry", qun_store_errmsg(st));
-    }
-    MHD_resume_connection(r->conn);
+  return ok ? 0 : -1;
+}
+
+static void commit_work(uv_work_t *w) {
+  struct qun_http *h = w->data;
+  h->commit_rc = qun_store_commit_handed(h->o.store);
+}
+
+static void release(struct qun_http *h) {
+  if (--h->open_handles == 0) {
+    MHD_stop_daemon(h->d);
+    if (h->stored1)
+      MHD_destroy_response(h->stored1);
+    free(h);
   }
+}
+
+static void drive(struct qun_http *h);
+static void start_commit(struct qun_http *h);
+
+static void commit_done(uv_work_t *w, int status) {
+  (void)status; /* the work is never cancelled */
+  struct qun_http *h = w->data;
+  struct request *b = h->committing;
+  h->working = 0;
+  h->committing = NULL;
+  if (b) /* else qun_http_stop has answered it */
+    finish(h, b, h->commit_rc == 0);
+  if (h->closing) {
+    release(h);
+    return;
+  }
+  /* The next batch goes to the pool first, then the answers go out (in
+   * MHD_run) while it commits. */
+  if (h->pending)
+    start_commit(h);
+  drive(h);
+}
+
+/* Starts the group commit of every pending request: the events are
+ * written and handled here, the COMMIT runs on the pool (on this thread
+ * when stopping). */
+static void start_commit(struct qun_http *h) {
+  struct qun_store *st = h->o.store;
+  struct request *batch = h->pending;
+  h->pending = NULL, h->tail = &h->pending;
+  if (write_batch(h, batch) < 0) {
+    finish(h, batch, 0);
+    return;
+  }
+  if (!h->closing && qun_store_handoff(st) == 0) {
+    h->committing = batch;
+    h->working = 1;
+    if (uv_queue_work(h->o.loop, &h->work, commit_work, commit_done) == 0)
+      return;
+    h->working = 0, h->committing = NULL;
+    finish(h, batch, qun_store_commit_handed(st) == 0);
+    return;
+  }
+  int ok = qun_store_commit(st) == 0;
+  if (!ok)
+    qun_store_rollback(st);
+  finish(h, batch, ok);
 }
 
 static void on_timer(uv_timer_t *t);
 
 static void drive(struct qun_http *h) {
   MHD_run(h->d);
-  while (h->batch) { /* a request may complete in any MHD_run */
-    commit_batch(h);
-    MHD_run(h->d);   /* answer the resumed ones, maybe complete more */
+  while (h->pending && !h->working) {
+    start_commit(h);
+    MHD_run(h->d); /* answers what ended at once, takes what came meanwhile */
   }
   MHD_UNSIGNED_LONG_LONG ms;
   if (MHD_get_timeout(h->d, &ms) == MHD_YES)
@@ -283,13 +360,21 @@ int qun_http_start(const struct qun_http_opts *o, struct qun_http **out, char *e
     return -1;
   }
   h->o = *o;
+  h->tail = &h->pending;
+  h->work.data = h;
+  static const char stored1[] = "{\"stored\":1}";
+  if ((h->stored1 = MHD_create_response_from_buffer(sizeof stored1 - 1, (void *)stored1, MHD_RESPMEM_PERSISTENT)))
+    MHD_add_response_header(h->stored1, "Content-Type", "application/json");
   h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                           on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                           MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
   if (!h->d) {
     snprintf(err, errlen, "--listen %s: cannot listen there (in use, or not an address of this machine?)", o->addr);
+    if (h->stored1)
+      MHD_destroy_response(h->stored1);
     free(h);
     return -1;
   }
@@ -303,20 +388,23 @@ int qun_http_start(const struct qun_http_opts *o, struct qun_http **out, char *e
 }
 
 static void on_closed(uv_handle_t *handle) {
-  struct qun_http *h = handle->data;
-  if (--h->open_handles == 0) {
-    MHD_stop_daemon(h->d);
-    free(h);
-  }
+  release(handle->data);
 }
 
 void qun_http_stop(struct qun_http *h) {
   if (!h || h->closing)
     return;
   h->closing = 1;
-  commit_batch(h); /* nothing acknowledged is lost; nothing waiting is dropped */
+  /* Nothing acknowledged is lost; nothing waiting is dropped. */
+  if (h->committing) {
+    struct request *b = h->committing;
+    h->committing = NULL;
+    finish(h, b, qun_store_wait(h->o.store) == 0);
+  }
+  if (h->pending)
+    start_commit(h); /* on this thread: h->closing */
   MHD_run(h->d);
-  h->open_handles = 2;
+  h->open_handles = 2 + h->working;
   uv_close((uv_handle_t *)&h->poll, on_closed);
   uv_close((uv_handle_t *)&h->timer, on_closed);
 }

@@ -3,9 +3,12 @@
  * POST /redpacket/claim (ingest/claim.c) and GET /healthz. libmicrohttpd runs without threads of its own: its epoll fd
  * is watched by a uv_poll_t and its timeout by a uv_timer_t, so requests are
  * handled on the loop. A request is answered only after its events are
- * committed; all requests that arrive in one turn of the loop share one
- * transaction (group commit).
- * Uses: libmicrohttpd, libuv, jansson, ingest/event_in, store/store. */
+ * committed (synchronous = FULL: on disk); the requests that arrive while
+ * one transaction commits share the next one (group commit). The COMMIT
+ * runs on libuv's thread pool, so the loop keeps reading requests
+ * meanwhile; the events are written, and handled, on the loop.
+ * Uses: libmicrohttpd, libuv (loop and thread pool), jansson,
+ * ingest/event_in, store/store. */
 #ifndef QUN_HTTP_H
 #define QUN_HTTP_H
 
@@ -24,8 +27,9 @@ struct qun_http_opts {
   const char *addr;        /* "127.0.0.1:8080" */
   const char *token;       /* the bearer token (required) */
   size_t max_body;         /* bytes */
-  /* Called inside each group commit's transaction after the events are
-   * written (the daemon dispatches them there), and after it ends. */
+  /* Called on the loop inside each group commit's transaction after the
+   * events are written (the daemon dispatches them there), and after it
+   * ends (committed or not), before the answers go out. */
   void (*before_commit)(void *ud);
   void (*after_commit)(void *ud, int committed);
   void *ud;

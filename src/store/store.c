@@ -270,7 +270,22 @@ int qun_store__fail(struct qun_store *st, const char *what) {
   return QUN_EIO;
 }
 
+void qun_store__gate(struct qun_store *st) {
+  if (!__atomic_load_n(&st->handed, __ATOMIC_ACQUIRE))
+    return;
+  pthread_mutex_lock(&st->mu);
+  while (st->handed)
+    pthread_cond_wait(&st->done, &st->mu);
+  pthread_mutex_unlock(&st->mu);
+}
+
+int qun_store_wait(struct qun_store *st) {
+  qun_store__gate(st);
+  return st->handed_rc;
+}
+
 sqlite3_stmt *qun_store__stmt(struct qun_store *st, enum qun_stmt q) {
+  qun_store__gate(st);
   sqlite3_stmt *s = st->stmts[q];
   if (!s) {
     if (sqlite3_prepare_v3(st->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
@@ -366,6 +381,8 @@ int qun_store_open(const char *path, struct qun_store **out, char *err, size_t e
     snprintf(err, errlen, "%s: out of memory", path);
     return QUN_ENOMEM;
   }
+  pthread_mutex_init(&st->mu, NULL);
+  pthread_cond_init(&st->done, NULL);
   int rc = QUN_EIO;
   if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
     snprintf(st->errmsg, sizeof st->errmsg, "%s: cannot open the database: %s", path,
@@ -391,11 +408,14 @@ fail:
 void qun_store_close(struct qun_store *st) {
   if (!st)
     return;
+  qun_store__gate(st);
   for (int i = 0; i < Q_COUNT; i++)
     sqlite3_finalize(st->stmts[i]);
   if (st->in_tx)
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close(st->db);
+  pthread_cond_destroy(&st->done);
+  pthread_mutex_destroy(&st->mu);
   free(st);
 }
 
@@ -405,6 +425,7 @@ static int tx(struct qun_store *st, enum qun_stmt q, const char *what) {
 }
 
 int qun_store_begin(struct qun_store *st) {
+  qun_store__gate(st);
   if (st->in_tx) {
     snprintf(st->errmsg, sizeof st->errmsg, "begin: a transaction is open already");
     return QUN_ESTATE;
@@ -415,6 +436,7 @@ int qun_store_begin(struct qun_store *st) {
 }
 
 int qun_store_commit(struct qun_store *st) {
+  qun_store__gate(st);
   if (!st->in_tx)
     return QUN_ESTATE;
   int rc = tx(st, Q_COMMIT, "commit");
@@ -424,6 +446,7 @@ int qun_store_commit(struct qun_store *st) {
 }
 
 int qun_store_rollback(struct qun_store *st) {
+  qun_store__gate(st);
   if (!st->in_tx)
     return QUN_ESTATE;
   st->in_tx = 0;
@@ -431,20 +454,53 @@ int qun_store_rollback(struct qun_store *st) {
 }
 
 int qun_store_savepoint(struct qun_store *st) {
+  qun_store__gate(st);
   return st->in_tx ? tx(st, Q_SAVEPOINT, "savepoint") : QUN_ESTATE;
 }
 
 int qun_store_release(struct qun_store *st) {
+  qun_store__gate(st);
   return st->in_tx ? tx(st, Q_RELEASE, "release") : QUN_ESTATE;
 }
 
 int qun_store_rollback_to(struct qun_store *st) {
+  qun_store__gate(st);
   if (!st->in_tx)
     return QUN_ESTATE;
   int rc = tx(st, Q_ROLLBACK_TO, "rollback to");
   return rc < 0 ? rc : tx(st, Q_RELEASE, "release");
 }
 
-int qun_store_in_tx(const struct qun_store *st) {
+int qun_store_in_tx(struct qun_store *st) {
+  qun_store__gate(st);
   return st->in_tx;
+}
+
+int qun_store_handoff(struct qun_store *st) {
+  qun_store__gate(st);
+  if (!st->in_tx) {
+    snprintf(st->errmsg, sizeof st->errmsg, "commit: no transaction is open");
+    return QUN_ESTATE;
+  }
+  /* Prepared here, on the owner's thread: the committer only steps them. */
+  if (!qun_store__stmt(st, Q_COMMIT) || !qun_store__stmt(st, Q_ROLLBACK))
+    return QUN_EIO;
+  pthread_mutex_lock(&st->mu);
+  __atomic_store_n(&st->handed, 1, __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&st->mu);
+  return 0;
+}
+
+/* On the committer's thread: no gate (it is the gate's reason). */
+int qun_store_commit_handed(struct qun_store *st) {
+  int rc = qun_store__exec(st, st->stmts[Q_COMMIT], "commit");
+  if (rc < 0 && !sqlite3_get_autocommit(st->db))
+    qun_store__exec(st, st->stmts[Q_ROLLBACK], "rollback"); /* on success errmsg stays the commit's */
+  st->in_tx = 0;
+  st->handed_rc = rc;
+  pthread_mutex_lock(&st->mu);
+  __atomic_store_n(&st->handed, 0, __ATOMIC_RELEASE);
+  pthread_cond_broadcast(&st->done);
+  pthread_mutex_unlock(&st->mu);
+  return rc;
 }

@@ -3,7 +3,9 @@
  * migrations (an older database is migrated, a newer one refused).
  * Times are int64 milliseconds since the epoch. Functions return 0 (or an
  * id/count ≥ 0) or a negative QUN_E* code; qun_store_errmsg() says why.
- * Uses: SQLite. */
+ * The one exception to "on the loop thread": a transaction may be handed
+ * to another thread for its COMMIT (the fsync), see qun_store_handoff.
+ * Uses: SQLite, pthreads. */
 #ifndef QUN_STORE_H
 #define QUN_STORE_H
 
@@ -25,7 +27,18 @@ const char *qun_store_errmsg(const struct qun_store *st);
 int qun_store_begin(struct qun_store *st);
 int qun_store_commit(struct qun_store *st);
 int qun_store_rollback(struct qun_store *st);
-int qun_store_in_tx(const struct qun_store *st);
+int qun_store_in_tx(struct qun_store *st);
+/* Group commit off the loop: qun_store_handoff() gives the open
+ * transaction to another thread, which then calls qun_store_commit_handed()
+ * once: COMMIT (synchronous = FULL: the fsync happens there), or ROLLBACK
+ * if the commit fails. Until that has returned, any other call on the
+ * store waits for it, so the connection is never used by two threads at
+ * once and nothing reads around a commit in flight. */
+int qun_store_handoff(struct qun_store *st);
+int qun_store_commit_handed(struct qun_store *st);
+/* Waits for a handed-off commit to finish (at once if none); returns the
+ * last handed-off commit's result. */
+int qun_store_wait(struct qun_store *st);
 /* One savepoint inside the open transaction: a unit that can be undone
  * alone (one event's handlers in a batch of events). */
 int qun_store_savepoint(struct qun_store *st);

@@ -5,6 +5,7 @@
 
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 enum qun_stmt {
@@ -30,8 +31,17 @@ struct qun_store {
   sqlite3_stmt *stmts[Q_COUNT];
   int in_tx;
   char errmsg[512];
+  /* A transaction handed to another thread to commit (qun_store_handoff):
+   * set by the owner, cleared by the committer under mu. */
+  int handed;
+  int handed_rc;   /* the last handed-off commit's result */
+  pthread_mutex_t mu;
+  pthread_cond_t done;
 };
 
+/* Waits while a handed-off commit runs on another thread: every entry
+ * point calls it first, so the connection is used by one thread at a time. */
+void qun_store__gate(struct qun_store *st);
 /* The statement, reset and unbound, or NULL (errmsg set). */
 sqlite3_stmt *qun_store__stmt(struct qun_store *st, enum qun_stmt q);
 /* Records SQLite's error for the failed call; returns QUN_EIO. */

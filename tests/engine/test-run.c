@@ -1,7 +1,8 @@
 /* test-run.c — the engine on the virtual clock: schedules over days,
  * atomic handlers (a raising handler leaves no trace), one-off jobs and
- * cancels, restarts that neither repeat nor lose occurrences, and the
- * errors a playbook author sees. Transcript lines are compared exactly. */
+ * cancels, restarts that neither repeat nor lose occurrences, a group
+ * commit's effects held until its outcome is known, and the errors a
+ * playbook author sees. Transcript lines are compared exactly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +195,41 @@ static int count_in(const char *text, const char *needle) {
   for (const char *p = text; (p = strstr(p, needle)); p++)
     n++;
   return n;
+}
+
+/* The HTTP endpoint's group commit, as the daemon drives it: events
+ * handled in the caller's transaction, which may commit while other calls
+ * run (here a schedule fires in between); the batch's effects (a new job)
+ * wait for qun_run_after_commit, and are dropped if the commit failed. */
+static void test_group_commit_holds_effects(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "held.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  int64_t t = local_ms("2026-11-23 09:00");
+  assert_int_equal(qun_store_begin(st), 0);
+  qun_store_event_add(st, "signup", "m1", NULL, t, "{\"who\":\"m1\"}", t);
+  assert_int_equal(qun_run_dispatch_in_tx(r), 1);
+  assert_int_equal(qun_store_commit(st), 0);
+  qun_run_until(r, local_ms("2026-11-23 09:06")); /* "tick" runs in between */
+  qun_run_after_commit(r, 1);
+  /* A batch whose commit fails: its job is neither stored nor armed. */
+  assert_int_equal(qun_store_begin(st), 0);
+  qun_store_event_add(st, "signup", "m2", NULL, t, "{\"who\":\"m2\"}", t);
+  assert_int_equal(qun_run_dispatch_in_tx(r), 1);
+  assert_int_equal(qun_store_rollback(st), 0);
+  qun_run_after_commit(r, 0);
+  qun_run_until(r, local_ms("2026-11-23 12:00"));
+  const char *tr = read_lines(0);
+  assert_int_equal(count_in(tr, "\"message\":\"tick\""), 1);
+  assert_int_equal(count_in(tr, "\"message\":\"welcome m1\""), 1);
+  assert_int_equal(count_in(tr, "welcome m2"), 0);
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_DONE), 1);
+  assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_PENDING), 0);
+  qun_run_close(r);
+  qun_store_close(st);
 }
 
 static void test_tiers_from_events(void **state) {
@@ -503,6 +539,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selector_lists, setup, teardown),
       cmocka_unit_test_setup_teardown(test_relative_times_anchor, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_commit_holds_effects, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,31 +186,43 @@ static int setup(void **state) {
   fprintf(f, "listen = { token = env(\"QUN_TEST_LISTEN_TOKEN\"), max_body = 2048 }\n");
   fclose(f);
   setenv("QUN_TEST_LISTEN_TOKEN", TOKEN, 1);
-  srand((unsigned)getpid());
-  int port = 20000 + rand() % 20000;
-  char listen[64], playbook[512];
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-  snprintf(url, sizeof url, "http://%s", listen);
-  snprintf(playbook, sizeof playbook, "%s/tests/cli/fixtures/hello.lua", getenv("QUN_SRC"));
-  daemon_pid = fork();
-  if (daemon_pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 2);
-    execl(getenv("QUN_BIN"), "qun", "run", playbook, "--config", config, "--db", db, "--transcript",
-          transcript, "--listen", listen, (char *)NULL);
-    _exit(127);
-  }
+  srand((unsigned)getpid() ^ (unsigned)time(NULL));
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  struct buf b;
-  for (int i = 0; i < 100; i++) { /* until it listens */
-    struct curl_slist *h;
-    CURL *c = request("/healthz", NULL, NULL, &b, &h);
-    int ok = curl_easy_perform(c) == CURLE_OK;
-    curl_easy_cleanup(c);
-    curl_slist_free_all(h);
-    if (ok)
-      return 0;
-    usleep(50000);
+  char playbook[512];
+  snprintf(playbook, sizeof playbook, "%s/tests/cli/fixtures/hello.lua", getenv("QUN_SRC"));
+  /* A port below the kernel's ephemeral range (32768-60999 by default),
+   * where client sockets of other tests cannot hold it; another one if
+   * the daemon still cannot listen there. */
+  for (int attempt = 0; attempt < 5; attempt++) {
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", 20000 + rand() % 12000);
+    snprintf(url, sizeof url, "http://%s", listen);
+    daemon_pid = fork();
+    if (daemon_pid == 0) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, 2);
+      execl(getenv("QUN_BIN"), "qun", "run", playbook, "--config", config, "--db", db, "--transcript",
+            transcript, "--listen", listen, (char *)NULL);
+      _exit(127);
+    }
+    struct buf b;
+    int exited = 0;
+    for (int i = 0; i < 100 && !exited; i++) { /* until it listens */
+      struct curl_slist *h;
+      CURL *c = request("/healthz", NULL, NULL, &b, &h);
+      int ok = curl_easy_perform(c) == CURLE_OK;
+      curl_easy_cleanup(c);
+      curl_slist_free_all(h);
+      if (ok)
+        return 0;
+      exited = waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid; /* it could not listen */
+      usleep(50000);
+    }
+    if (!exited) {
+      kill(daemon_pid, SIGTERM);
+      waitpid(daemon_pid, NULL, 0);
+    }
+    daemon_pid = 0;
   }
   return -1;
 }

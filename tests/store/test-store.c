@@ -1,6 +1,8 @@
 /* test-store.c — opening and migrating, refusing a newer schema, WAL,
  * transactions, jobs by key, occurrences, events and the cursor, the
- * memberships that member.joined / member.left events keep. */
+ * memberships that member.joined / member.left events keep, and a commit
+ * handed to another thread. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -219,12 +222,92 @@ static void test_events_keep_memberships(void **s) {
   qun_store_close(st);
 }
 
+static int64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+struct committer {
+  struct qun_store *st;
+  int rc;
+};
+
+static void *commit_later(void *ud) {
+  struct committer *c = ud;
+  usleep(200 * 1000);
+  c->rc = qun_store_commit_handed(c->st);
+  return NULL;
+}
+
+static int64_t count_rows(const char *sql) {
+  sqlite3 *db;
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
+/* A transaction handed to another thread: every other call waits for its
+ * COMMIT, then sees its rows; a COMMIT that fails rolls back whole. */
+static void test_handoff(void **s) {
+  (void)s;
+  char err[600];
+  struct qun_store *st;
+  assert_int_equal(qun_store_open(path, &st, err, sizeof err), 0);
+  assert_int_equal(qun_store_handoff(st), QUN_ESTATE); /* no transaction */
+  assert_int_equal(qun_store_begin(st), 0);
+  for (int i = 0; i < 3; i++)
+    assert_true(qun_store_event_add(st, "checkin", "m1", NULL, 100, NULL, 100) > 0);
+  assert_int_equal(qun_store_handoff(st), 0);
+  struct committer c = {st, -99};
+  pthread_t t;
+  int64_t t0 = mono_ms();
+  assert_int_equal(pthread_create(&t, NULL, commit_later, &c), 0);
+  int64_t last = 0;
+  assert_int_equal(qun_store_events_last(st, &last), 0); /* waits for the commit */
+  assert_true(mono_ms() - t0 >= 150);
+  assert_int_equal(last, 3);
+  assert_false(qun_store_in_tx(st));
+  assert_int_equal(qun_store_wait(st), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(c.rc, 0);
+  assert_int_equal(count_rows("SELECT count(*) FROM events"), 3);
+
+  /* A deferred foreign key makes the COMMIT itself fail. */
+  exec(path, "CREATE TABLE bad (run INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED);"
+             "CREATE TRIGGER fail_commit AFTER INSERT ON events WHEN NEW.type = 'fail' "
+             "BEGIN INSERT INTO bad VALUES (-1); END;");
+  assert_int_equal(qun_store_begin(st), 0);
+  assert_true(qun_store_event_add(st, "checkin", "m2", NULL, 100, NULL, 100) > 0);
+  assert_true(qun_store_event_add(st, "fail", "m2", NULL, 100, NULL, 100) > 0);
+  assert_int_equal(qun_store_handoff(st), 0);
+  c.rc = -99;
+  assert_int_equal(pthread_create(&t, NULL, commit_later, &c), 0);
+  assert_true(qun_store_wait(st) < 0);
+  pthread_join(t, NULL);
+  assert_true(c.rc < 0);
+  assert_false(qun_store_in_tx(st));
+  assert_int_equal(count_rows("SELECT count(*) FROM events"), 3); /* nothing of it */
+  /* The store goes on. */
+  assert_int_equal(qun_store_begin(st), 0);
+  assert_true(qun_store_event_add(st, "checkin", "m3", NULL, 100, NULL, 100) > 0);
+  assert_int_equal(qun_store_commit(st), 0);
+  assert_int_equal(count_rows("SELECT count(*) FROM events"), 4);
+  qun_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_migrate_refuse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_jobs_and_transactions, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_and_cursor, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_keep_memberships, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_handoff, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
