@@ -382,7 +382,7 @@ for page in $pages; do
         fi ;;
       sql)
         if have sqlite3; then
-          [ -f "$T/schema.db" ] || "$QUN" status --db "$T/schema.db" > /dev/null 2>&1
+          [ -f "$T/schema.db" ] || "$QUN" import events "$T/empty.jsonl" --db "$T/schema.db" > /dev/null 2>&1
           sqlite3 -bail "$T/schema.db" < "$c" > /dev/null 2> "$T/err" ||
             { fail "$where" "the SQL does not run on qun's schema" "$T/err"; continue; }
         else
