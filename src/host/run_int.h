@@ -79,6 +79,7 @@ struct qun_run {
   int timed;       /* the call is a schedule's occurrence or a job: its sends are due at due_ms */
   int seq;
   int64_t event_id; /* the event an `on` handler is called for, or 0 */
+  int64_t job_id;   /* the one-off job being called, or 0 */
   /* transcript file */
   FILE *tfile;
   int64_t tlines; /* lines of this run already in the file */

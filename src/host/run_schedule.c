@@ -47,7 +47,11 @@ int qun_run_declare_mark(struct qun_run *r, const char *name, int line, int64_t 
 }
 
 void qun_run__occurrence(const struct qun_run *r, char *buf, size_t n) {
-  if (r->job && r->event_id > 0)
+  /* A job's name and due time are not unique (two jobs.burst queued in the
+   * same millisecond): its id is. An event's handler: the event's id. */
+  if (r->job && r->job_id > 0)
+    snprintf(buf, n, "%s@%lld/j%lld", r->job, (long long)r->due_ms, (long long)r->job_id);
+  else if (r->job && r->event_id > 0)
     snprintf(buf, n, "%s@%lld/%lld", r->job, (long long)r->due_ms, (long long)r->event_id);
   else
     snprintf(buf, n, "%s@%lld", r->job ? r->job : "load", (long long)(r->job ? r->due_ms : 0));
@@ -189,9 +193,9 @@ void qun_run__fire_job(struct qun_run *r, int64_t id, int64_t due_ms) {
   free(c.args);
   char job[160];
   snprintf(job, sizeof job, "%s", c.handler);
-  r->timed = 1;
+  r->timed = 1, r->job_id = id;
   qun_run__call(r, job, due_ms, nargs, redo_failed, &id);
-  r->timed = 0;
+  r->timed = 0, r->job_id = 0;
 }
 
 static void skipped_line(struct qun_run *r, const char *job, int64_t due_ms, const char *reason) {

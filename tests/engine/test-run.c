@@ -525,6 +525,29 @@ static void test_relative_times_anchor(void **state) {
   qun_store_close(st);
 }
 
+/* Two jobs of one handler due in the same millisecond are two jobs: each
+ * one's messages and jobs are its own (their keys carry the job's id). */
+static void test_twin_jobs(void **state) {
+  (void)state;
+  struct qun_store *st;
+  char err[1024];
+  assert_int_equal(qun_store_open(":memory:", &st, err, sizeof err), 0);
+  struct qun_run *r = open_run(st, "twins.lua", "2026-11-23 09:00", 600000, err);
+  assert_non_null(r);
+  qun_run_until(r, local_ms("2026-11-23 11:00"));
+  const char *got = read_lines(0);
+  static const char *const texts[] = {"hello 1", "hello 2", "bye 1", "bye 2"};
+  for (int i = 0; i < 4; i++) {
+    char want[64];
+    snprintf(want, sizeof want, "\"msg\":{\"text\":\"%s\"}", texts[i]);
+    if (!strstr(got, want))
+      fail_msg("no \"%s\" in:\n%s", texts[i], got);
+  }
+  assert_int_equal(qun_store_out_count(st, 1, QUN_OUT_SENT), 4);
+  qun_run_close(r);
+  qun_store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_daily_week, setup, teardown),
@@ -539,6 +562,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_send_kinds, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selector_lists, setup, teardown),
       cmocka_unit_test_setup_teardown(test_relative_times_anchor, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_twin_jobs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_group_commit_holds_effects, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
