@@ -157,3 +157,40 @@ char *qun_transcript_event_line(int64_t t_ms, const char *type, const char *memb
   }
   return b.s;
 }
+
+char *qun_transcript_send_line(int64_t t_ms, const char *channel, const char *to, const char *msg,
+                               const char *job, int64_t due_ms, int64_t late_ms) {
+  char t[40], due[40], late[32];
+  qun_tz_rfc3339(floor_div(t_ms, 1000), t, sizeof t);
+  qun_tz_rfc3339(floor_div(due_ms, 1000), due, sizeof due);
+  snprintf(late, sizeof late, "%lld", (long long)late_ms);
+  struct buf b = {NULL, 0, 0, 0};
+  PUTS(&b, "{\"t\":\"");
+  put(&b, t, strlen(t));
+  PUTS(&b, "\",\"ev\":\"send\"");
+  int odd = !channel || !to || !msg || !job || put_field(&b, "channel", channel) < 0 ||
+            put_field(&b, "to", to) < 0;
+  if (!odd) {
+    PUTS(&b, ",\"msg\":");
+    put(&b, msg, strlen(msg)); /* the outbox holds it as jansson wrote it, compact */
+    odd = put_field(&b, "job", job) < 0;
+    PUTS(&b, ",\"due\":\"");
+    put(&b, due, strlen(due));
+    PUTS(&b, "\",\"late_ms\":");
+    put(&b, late, strlen(late));
+    PUTS(&b, "}");
+  }
+  if (odd || b.failed) { /* the general path decides */
+    free(b.s);
+    json_t *f = json_object();
+    json_object_set_new(f, "channel", json_string(channel ? channel : ""));
+    json_object_set_new(f, "to", json_string(to ? to : ""));
+    json_t *m = msg ? json_loads(msg, 0, NULL) : NULL;
+    json_object_set_new(f, "msg", m ? m : json_object());
+    json_object_set_new(f, "job", json_string(job ? job : ""));
+    json_object_set_new(f, "due", qun_transcript_time(due_ms));
+    json_object_set_new(f, "late_ms", json_integer(late_ms));
+    return qun_transcript_line(t_ms, "send", f);
+  }
+  return b.s;
+}

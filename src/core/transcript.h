@@ -19,6 +19,11 @@ char *qun_transcript_line(int64_t t_ms, const char *ev, json_t *fields);
 char *qun_transcript_event_line(int64_t t_ms, const char *type, const char *member,
                                 const char *group, const char *data);
 
+/* The `send` line the same way (one per message delivered): msg is the
+ * message's JSON text as the outbox holds it (jansson's compact form). */
+char *qun_transcript_send_line(int64_t t_ms, const char *channel, const char *to, const char *msg,
+                               const char *job, int64_t due_ms, int64_t late_ms);
+
 /* RFC 3339 string of a time in ms (seconds precision), as a JSON value. */
 json_t *qun_transcript_time(int64_t t_ms);
 

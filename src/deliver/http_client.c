@@ -18,7 +18,11 @@ struct qun_http_client {
   struct sock **byfd; /* our poll handle of each open socket, by fd */
   size_t nbyfd;
   struct xfer *xfers; /* in flight */
+  CURL **idle;        /* easy handles done with, for the next requests */
+  size_t nidle;
 };
+
+#define IDLE_MAX 512 /* an easy handle is a few KiB plus its buffers: reuse, not realloc */
 
 /* One per socket, from curl's open to curl's close. */
 struct sock {
@@ -45,8 +49,16 @@ static void unlink_xfer(struct xfer *x) {
     x->next->pprev = x->pprev;
 }
 
+/* A finished transfer's easy handle goes back to the pool (reset: none of
+ * this request's options stay) rather than being freed and made again. */
 static void free_xfer(struct xfer *x) {
-  curl_easy_cleanup(x->easy);
+  struct qun_http_client *c = x->c;
+  if (x->easy && !c->closing && c->nidle < IDLE_MAX) {
+    curl_easy_reset(x->easy);
+    c->idle[c->nidle++] = x->easy;
+  } else {
+    curl_easy_cleanup(x->easy);
+  }
   curl_slist_free_all(x->headers);
   free(x->body);
   free(x);
@@ -194,7 +206,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 
 struct qun_http_client *qun_http_client_new(uv_loop_t *loop) {
   struct qun_http_client *c = calloc(1, sizeof *c);
-  if (!c || !(c->multi = curl_multi_init())) {
+  if (!c || !(c->idle = calloc(IDLE_MAX, sizeof *c->idle)) || !(c->multi = curl_multi_init())) {
+    if (c)
+      free(c->idle);
     free(c);
     return NULL;
   }
@@ -217,7 +231,9 @@ int qun_http_client_request(struct qun_http_client *c, const struct qun_http_req
   if (c->closing)
     return -1;
   struct xfer *x = calloc(1, sizeof *x);
-  if (!x || !(x->easy = curl_easy_init())) {
+  if (x)
+    x->easy = c->nidle ? c->idle[--c->nidle] : curl_easy_init();
+  if (!x || !x->easy) {
     free(x);
     return -1;
   }
@@ -285,6 +301,10 @@ void qun_http_client_close(struct qun_http_client *c) {
     free_xfer(x);
   }
   curl_multi_cleanup(c->multi);
+  while (c->nidle)
+    curl_easy_cleanup(c->idle[--c->nidle]);
+  free(c->idle);
+  c->idle = NULL;
   for (size_t i = 0; i < c->nbyfd; i++)
     if (c->byfd[i])
       uv_close((uv_handle_t *)&c->byfd[i]->poll, sock_closed);

@@ -63,7 +63,7 @@ struct qun_worker {
   void *limiters; /* tsearch tree of limiter_entry, by key */
   void *dests;    /* tsearch tree of dest, by key */
   struct qun_http_client *http;
-  uv_check_t check;
+  uv_idle_t commit; /* outcomes wait for it: one commit a turn of the loop */
   int inflight;
   struct done *flying; /* requests in flight */
   struct done *done, **done_tail;
@@ -186,14 +186,17 @@ static void free_done(struct done *d) {
   free(d);
 }
 
-static void on_check(uv_check_t *h);
+static void on_commit(uv_idle_t *h);
 
 static void finish(struct qun_worker *w, struct done *d) {
   d->next = NULL;
   *w->done_tail = d;
   w->done_tail = &d->next;
-  if (w->o.loop && !uv_is_active((uv_handle_t *)&w->check))
-    uv_check_start(&w->check, on_check);
+  /* An idle handle, not a check: a check runs after the poll, and a poll
+   * that blocks (an outcome decided in a timer callback, nothing else
+   * due) would hold the commit back until some I/O came. */
+  if (w->o.loop && !uv_is_active((uv_handle_t *)&w->commit))
+    uv_idle_start(&w->commit, on_commit);
 }
 
 static json_t *redacted(const struct qun_worker *w, const char *reason) {
@@ -226,17 +229,17 @@ static int64_t apply(struct qun_worker *w, struct done *d, int64_t now) {
   switch (d->kind) {
   case SENT: {
     qun_store_out_set(st, d->id, QUN_OUT_SENT, now, NULL, 1);
-    json_t *f = json_object();
-    json_object_set_new(f, "channel", json_string(d->channel));
-    json_object_set_new(f, "to", json_string(d->target));
-    json_t *msg = json_loads(d->msg, 0, NULL);
-    if (msg && w->o.sent)
-      w->o.sent(w->o.ud, d->target, d->member, msg, now);
-    json_object_set_new(f, "msg", msg ? msg : json_object());
-    json_object_set_new(f, "job", json_string(d->job));
-    json_object_set_new(f, "due", qun_transcript_time(d->due));
-    json_object_set_new(f, "late_ms", json_integer(d->started - d->due));
-    w->o.emit(w->o.ud, "send", f);
+    if (w->o.sent) { /* the dry-run's audience reads the message */
+      json_t *msg = json_loads(d->msg, 0, NULL);
+      if (msg)
+        w->o.sent(w->o.ud, d->target, d->member, msg, now);
+      json_decref(msg);
+    }
+    char *l = qun_transcript_send_line(now, d->channel, d->target, d->msg, d->job, d->due,
+                                       d->started - d->due);
+    if (l)
+      w->o.emit_line(w->o.ud, l);
+    free(l);
     return -1;
   }
   case RETRY:
@@ -295,11 +298,11 @@ static void commit_done(struct qun_worker *w) {
   }
 }
 
-static void on_check(uv_check_t *h) {
+static void on_commit(uv_idle_t *h) {
   struct qun_worker *w = h->data;
-  uv_check_stop(h);
+  uv_idle_stop(h);
   if (qun_store_in_tx(w->o.store)) { /* a handler's transaction: next turn */
-    uv_check_start(h, on_check);
+    uv_idle_start(h, on_commit);
     return;
   }
   commit_done(w);
@@ -318,7 +321,7 @@ void qun_worker_drain(struct qun_worker *w, void (*done)(void *ud), void *ud) {
   w->draining = 1;
   w->drained = done, w->drained_ud = ud;
   if (w->o.loop)
-    uv_check_start(&w->check, on_check); /* reports from the loop, even with nothing in flight */
+    uv_idle_start(&w->commit, on_commit); /* reports from the loop, even with nothing in flight */
   else
     done(ud);
 }
@@ -547,7 +550,7 @@ int qun_worker_load(struct qun_worker *w) {
 int64_t qun_worker_next(const struct qun_worker *w) {
   int max = w->o.max_inflight ? w->o.max_inflight : QUN_WORKER_INFLIGHT;
   if (w->inflight >= max || w->draining)
-    return -1; /* a completion starts the next (on_check), not a timer */
+    return -1; /* a completion starts the next (on_commit), not a timer */
   const struct qun_jobheap_item *top = qun_jobheap_peek(&w->heap);
   return top ? top->due : -1;
 }
@@ -573,13 +576,13 @@ struct qun_worker *qun_worker_new(const struct qun_worker_opts *o) {
       free(w);
       return NULL;
     }
-    uv_check_init(o->loop, &w->check);
-    w->check.data = w;
+    uv_idle_init(o->loop, &w->commit);
+    w->commit.data = w;
   }
   return w;
 }
 
-static void check_closed(uv_handle_t *h) {
+static void commit_closed(uv_handle_t *h) {
   free(h->data);
 }
 
@@ -602,7 +605,7 @@ void qun_worker_free(struct qun_worker *w) {
   tdestroy(w->dests, free_dest);
   if (w->o.loop) {
     qun_http_client_close(w->http);
-    uv_close((uv_handle_t *)&w->check, check_closed);
+    uv_close((uv_handle_t *)&w->commit, commit_closed);
   } else {
     free(w);
   }

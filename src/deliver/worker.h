@@ -26,7 +26,7 @@ struct qun_config;
 struct qun_chan_req;
 struct qun_worker;
 
-#define QUN_WORKER_INFLIGHT 256   /* requests in flight at most */
+#define QUN_WORKER_INFLIGHT 64    /* requests in flight at most */
 #define QUN_WORKER_ATTEMPTS 10    /* then the message is dead */
 #define QUN_WORKER_BACKOFF_MS 2000
 #define QUN_WORKER_BACKOFF_MAX_MS (10 * 60 * 1000)
@@ -46,6 +46,7 @@ struct qun_worker_opts {
   uint64_t (*rand64)(void *ud); /* jitter; NULL: a fixed sequence */
   /* A transcript line, inside the worker's transaction (takes fields). */
   void (*emit)(void *ud, const char *ev, json_t *fields);
+  void (*emit_line)(void *ud, const char *line); /* the same, written already */
   /* After the worker committed outcomes (live, from the loop): the run
    * appends its transcript and asks qun_worker_next again. */
   void (*committed)(void *ud);

@@ -126,14 +126,17 @@ size_t qun_run_warnings(const struct qun_run *r, const char *const **out) {
 
 /* Adds one transcript line to the current transaction. */
 void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields) {
+  char *line = qun_transcript_line(qun_run_now(r), ev, fields);
+  if (line)
+    qun_run_emit_line(r, line);
+  free(line);
+}
+
+void qun_run_emit_line(struct qun_run *r, const char *line) {
   if (r->run_id <= 0 && r->pb.name)
     qun_run__ensure(r);
-  char *line = qun_transcript_line(qun_run_now(r), ev, fields);
-  if (!line)
-    return;
   if (r->run_id > 0)
     qun_store_transcript_add(r->st, r->run_id, line);
-  free(line);
 }
 
 static int flush_row(void *ud, int64_t id, const char *line) {

@@ -113,6 +113,8 @@ struct qun_store *qun_run_store(struct qun_run *r);
 int64_t qun_run_id(struct qun_run *r);
 /* Adds a transcript line to the current transaction; takes fields. */
 void qun_run_emit(struct qun_run *r, const char *ev, json_t *fields);
+/* The same with the line already written (core/transcript.h). */
+void qun_run_emit_line(struct qun_run *r, const char *line);
 /* One message for the outbox. */
 struct qun_send {
   const char *target;  /* "group:ID", "member:ID" or "payout:ID" (the payout channel) */

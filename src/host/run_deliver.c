@@ -150,6 +150,10 @@ static void w_emit(void *ud, const char *ev, json_t *fields) {
   qun_run_emit(ud, ev, fields);
 }
 
+static void w_emit_line(void *ud, const char *line) {
+  qun_run_emit_line(ud, line);
+}
+
 static void w_record(void *ud, const char *channel, const char *type, const struct qun_chan_req *req,
                      int64_t at) {
   struct qun_run *r = ud;
@@ -188,7 +192,7 @@ int qun_run__worker_open(struct qun_run *r) {
     return 0;
   struct qun_worker_opts o = {.store = r->st, .run_id = r->run_id, .cfg = r->o.cfg, .loop = r->o.loop,
                               .echo = r->o.echo_bare ? NULL : r->o.echo, .record = w_record, .sent = w_sent,
-                              .now = w_now, .emit = w_emit, .committed = w_committed, .ud = r};
+                              .now = w_now, .emit = w_emit, .emit_line = w_emit_line, .committed = w_committed, .ud = r};
   return (r->worker = qun_worker_new(&o)) ? 0 : -1;
 }
 

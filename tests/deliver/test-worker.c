@@ -54,6 +54,11 @@ static void h_emit(void *ud, const char *ev, json_t *fields) {
   free(line);
 }
 
+static void h_emit_line(void *ud, const char *line) {
+  struct h *h = ud;
+  h->nlines += (size_t)snprintf(h->lines + h->nlines, sizeof h->lines - h->nlines, "%s\n", line);
+}
+
 static void h_record(void *ud, const char *channel, const char *type, const struct qun_chan_req *req,
                      int64_t at) {
   struct h *h = ud;
@@ -114,7 +119,7 @@ static void queue(struct h *h, const char *key, const char *channel, const char 
 
 static struct qun_worker *worker(struct h *h, uv_loop_t *loop) {
   struct qun_worker_opts o = {.store = h->st, .run_id = 1, .cfg = &h->cfg, .loop = loop,
-                              .record = h_record, .now = h_now, .emit = h_emit,
+                              .record = h_record, .now = h_now, .emit = h_emit, .emit_line = h_emit_line,
                               .committed = h_committed, .ud = h, .backoff_ms = 100,
                               .timeout_ms = 400};
   struct qun_worker *w = qun_worker_new(&o);
@@ -551,6 +556,57 @@ static void test_platform_codes(void **state) {
   sink_stop(s);
 }
 
+/* An outcome decided in a timer callback (a request timing out) is
+ * committed at once, not when some other I/O happens to wake the loop:
+ * the loop runs on its own here, with only a far watchdog to stop it. */
+static void on_watchdog(uv_timer_t *t) {
+  uv_stop(t->loop);
+}
+
+static uv_loop_t *stop_loop;
+static void stop_when_committed(void *ud) {
+  (void)ud;
+  uv_stop(stop_loop); /* the outcome is in: nothing but the watchdog would wake the loop */
+}
+
+static void test_timeout_outcome_not_held(void **state) {
+  (void)state;
+  struct sink *s = sink_start();
+  sink_default(s, 200, "{}");
+  sink_push(s, 200, NULL, "{}", 2500); /* answers long after the 200 ms timeout */
+  struct h h;
+  h_init(&h, -1);
+  struct qun_channel *c = add_channel(&h, "hook", "webhook");
+  char url[128];
+  snprintf(url, sizeof url, "%s/qun", sink_base(s));
+  c->url = strdup(url);
+  add_group(&h, "g1", "hook");
+  queue(&h, "k", "hook", "group:g1", "hi");
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  stop_loop = &loop;
+  struct qun_worker_opts o = {.store = h.st, .run_id = 1, .cfg = &h.cfg, .loop = &loop, .now = h_now,
+                              .emit = h_emit, .emit_line = h_emit_line, .committed = stop_when_committed,
+                              .ud = &h, .timeout_ms = 200, .max_attempts = 1};
+  struct qun_worker *w = qun_worker_new(&o);
+  qun_worker_load(w);
+  qun_worker_run(w);
+  uv_timer_t dog;
+  uv_timer_init(&loop, &dog);
+  uv_timer_start(&dog, on_watchdog, 5000, 0);
+  int64_t t0 = wall_ms();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  int64_t took = wall_ms() - t0;
+  assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_DEAD), 1);
+  if (took > 2000)
+    fail_msg("the timed-out request's outcome took %lld ms to be committed", (long long)took);
+  uv_close((uv_handle_t *)&dog, NULL);
+  qun_worker_free(w);
+  close_loop(&loop);
+  h_free(&h);
+  sink_stop(s);
+}
+
 static int setup(void **state) {
   (void)state;
   return qun_tz_set("Asia/Shanghai");
@@ -567,6 +623,7 @@ int main(void) {
       cmocka_unit_test(test_in_flight_sent_again_same_key),
       cmocka_unit_test(test_every_channel_through_the_sink),
       cmocka_unit_test(test_platform_codes),
+      cmocka_unit_test(test_timeout_outcome_not_held),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
