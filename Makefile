@@ -38,7 +38,7 @@ check-asan test-asan: build-asan
 # Performance figures (bench/README.md); printed, never asserted.
 bench: build
 	@sh scripts/deps.sh --bench
-	@for b in bench/*.sh; do sh $$b ./$(BUILD)/qun; done
+	@sh scripts/bench.sh ./$(BUILD)/qun
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

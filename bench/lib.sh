@@ -39,12 +39,13 @@ CONF
   sleep 0.5
 }
 
-# wrk_rate URL CONNS DURATION [SCRIPT]: requests per second wrk reaches.
+# wrk_rate URL CONNS DURATION [SCRIPT]: requests per second wrk reaches
+# (THREADS threads, default 2).
 wrk_rate() {
   if [ -n "${4:-}" ]; then
-    wrk -t2 -c"$2" -d"$3" -s "$4" "$1"
+    wrk -t"${THREADS:-2}" -c"$2" -d"$3" -s "$4" "$1"
   else
-    wrk -t2 -c"$2" -d"$3" "$1"
+    wrk -t"${THREADS:-2}" -c"$2" -d"$3" "$1"
   fi | awk '/Requests\/sec/ { print $2 }'
 }
 

@@ -3,7 +3,7 @@
 # packages with apt-get. Idempotent and quiet when everything is present.
 # Usage: scripts/deps.sh [--check] [--bench]
 #   --check: report only, exit 1 if missing
-#   --bench: also the tools `make bench` compares against (nginx, wrk)
+#   --bench: also the tools `make bench` compares against (nginx, wrk, sqlite3)
 set -eu
 
 missing=""
@@ -33,6 +33,7 @@ for arg in "$@"; do
   if [ "$arg" = --bench ]; then
     have_cmd wrk || want wrk
     [ -x /usr/sbin/nginx ] || want nginx-light
+    have_cmd sqlite3 || want sqlite3
   fi
 done
 

@@ -27,7 +27,7 @@ static int load_once(const struct qun_cli_load *ld, const struct qun_team *team,
   struct qun_run *run = NULL;
   char err[1024];
   int rc = QUN_EXIT_OK;
-  if (qun_store_open(":memory:", &st, err, sizeof err) < 0)
+  if (qun_store_open_private(&st, err, sizeof err) < 0)
     return qun_cli_fail("qun check: %s", err);
   struct qun_run_opts o = {
       .path = ld->file, .sets = team->sets, .nsets = team->nsets, .store = st, .start_ms = start_ms,

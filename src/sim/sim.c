@@ -357,7 +357,7 @@ int qun_sim_run(const struct qun_sim_opts *o, struct qun_sim_result *res, char *
   if (qun_model_load(o->model, &model, err, errlen) < 0)
     return -1;
   have_model = 1;
-  if (qun_store_open(":memory:", &s.st, err, errlen) < 0)
+  if (qun_store_open_private(&s.st, err, errlen) < 0)
     goto out;
   if (pick_groups(o, &groups, err, errlen) < 0)
     goto out;

@@ -20,6 +20,9 @@ struct qun_store;
 /* Opens (creating or migrating) the database at path (":memory:" works).
  * On failure returns a negative code with one line in err. */
 int qun_store_open(const char *path, struct qun_store **out, char *err, size_t errlen);
+/* A store in this process's memory only, for dry-runs and checks: the same
+ * schema and transactions, no file, no sync. */
+int qun_store_open_private(struct qun_store **out, char *err, size_t errlen);
 void qun_store_close(struct qun_store *st);
 const char *qun_store_errmsg(const struct qun_store *st);
 
