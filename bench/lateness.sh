@@ -25,11 +25,16 @@ for i = 1, $N do
   groups["g" .. i] = { channel = "r" .. i }
 end
 LUA
-sent() { [ "$(grep -c '"ev":"send"' "$TMP/t.jsonl" 2>/dev/null || echo 0)" -ge "$N" ]; }
-at=$(date -d "@$(($(date +%s) + 4))" '+%Y-%m-%d %H:%M:%S')
+sent() {
+  kill -0 "$daemon" 2>/dev/null || { cat "$TMP/err" >&2; echo "bench: qun run stopped" >&2; exit 1; }
+  n=$(grep -c '"ev":"send"' "$TMP/t.jsonl" 2>/dev/null) || true
+  [ "${n:-0}" -ge "$N" ]
+}
+at=$(TZ=Asia/Shanghai date -d "@$(($(date +%s) + 6))" '+%Y-%m-%d %H:%M:%S')
 "$QUN" run "$TMP/burst.lua" --config "$TMP/team.lua" --db "$TMP/q.db" --set n="$N" --set at="$at" \
-  --transcript "$TMP/t.jsonl" 2>"$TMP/err" &
-pids="$pids $!"
+  --transcript "$TMP/t.jsonl" 2>"$TMP/err" &  # the config and the time are in Asia/Shanghai
+daemon=$!
+pids="$pids $daemon"
 wait_for sent
 p99=$(grep '"ev":"send"' "$TMP/t.jsonl" | sed 's/.*"late_ms":\([0-9]*\).*/\1/' | sort -n |
       awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < NR * 0.99) i++; print v[i] }')
