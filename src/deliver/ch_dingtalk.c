@@ -245,7 +245,7 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
   qun_robot_msg_free(&r);
   char *url = NULL, *shown = NULL;
   if (rc == 0 && (rc = urls(c, m->now_ms, &url, &shown)) == 0)
-    rc = qun_robot_request(out, url, shown, body);
+    rc = qun_chan_post_json(out, url, shown, body);
   json_decref(body);
   if (rc == 0 && (rc = qun_robot_check(TYPE, "*", out->len, err, errlen)) < 0)
     qun_chan_req_free(out);

@@ -227,7 +227,7 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
     rc = content_of(&r, body, err, errlen);
   qun_robot_msg_free(&r);
   if (rc == 0 && (rc = urls(c, &url, &shown, err, errlen)) == 0)
-    rc = qun_robot_request(out, url, shown, body);
+    rc = qun_chan_post_json(out, url, shown, body);
   json_decref(body);
   if (rc == 0 && (rc = qun_robot_check(TYPE, "*", out->len, err, errlen)) < 0)
     qun_chan_req_free(out);

@@ -357,17 +357,9 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
     snprintf(err, errlen, "slack: a payout goes to a webhook channel (payout_channel), not to slack");
   if (rc < 0)
     return rc;
-  out->method = "POST";
-  out->url = strdup(c->url);
-  out->shown_url = shown(c->url);
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = qun_chan_json(body, &out->len);
+  rc = qun_chan_post_json(out, strdup(c->url), shown(c->url), body);
   json_decref(body);
-  if (!out->url || !out->shown_url || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return oom(err, errlen);
-  }
-  return 0;
+  return rc < 0 ? oom(err, errlen) : 0;
 }
 
 /* What Slack's plain-text errors mean for whoever fixes them. */

@@ -377,17 +377,10 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
   int blen = (int)strlen(base);
   while (blen > 0 && base[blen - 1] == '/')
     blen--;
-  out->method = "POST";
-  out->url = qun_chan_strdupf("%.*s/bot%s/%s", blen, base, c->token, o.method);
-  out->shown_url = qun_chan_strdupf("%.*s/bot***/%s", blen, base, o.method);
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = qun_chan_json(body, &out->len);
+  rc = qun_chan_post_json(out, qun_chan_strdupf("%.*s/bot%s/%s", blen, base, c->token, o.method),
+                          qun_chan_strdupf("%.*s/bot***/%s", blen, base, o.method), body);
   json_decref(body);
-  if (!out->url || !out->shown_url || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return oom(err, errlen);
-  }
-  return 0;
+  return rc < 0 ? oom(err, errlen) : 0;
 }
 
 /* The Bot API answers {"ok":true,"result":…} or {"ok":false,

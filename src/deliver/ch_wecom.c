@@ -200,7 +200,7 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
     char *shown = base ? qun_chan_strdupf("%s***", base) : NULL;
     free(base);
     free(key);
-    rc = qun_robot_request(out, url, shown, body);
+    rc = qun_chan_post_json(out, url, shown, body);
   }
   json_decref(body);
   if (rc == QUN_ENOMEM)

@@ -219,19 +219,6 @@ char *qun_robot_url(const char *base_url, const char *def, const char *rest) {
   return qun_chan_strdupf("%.*s%s", (int)n, b, rest);
 }
 
-int qun_robot_request(struct qun_chan_req *out, char *url, char *shown, const json_t *body) {
-  out->method = "POST";
-  out->url = url;
-  out->shown_url = shown;
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = body ? qun_chan_json(body, &out->len) : NULL;
-  if (!url || !shown || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return QUN_ENOMEM;
-  }
-  return 0;
-}
-
 int qun_robot_check(const char *type, const char *kind, size_t n, char *err, size_t errlen) {
   const struct qun_chan_limit *l = qun_chan_limit(type, kind);
   if (!l || n <= l->max)

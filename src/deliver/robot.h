@@ -1,9 +1,9 @@
 /* robot.h — what the three group-robot channels (wecom, dingtalk, feishu)
  * share: reading a queued message into its kind and mentions (with the
- * checks every robot makes), the URL under a configured base_url, the JSON
- * request, size checks against a channel type's limits, and reading the
- * platform's JSON answer ({"errcode": N} / {"code": N}) into a verdict
- * through a table of codes, with every credential kept out of the reason.
+ * checks every robot makes), the URL under a configured base_url, size
+ * checks against a channel type's limits, and reading the platform's JSON
+ * answer ({"errcode": N} / {"code": N}) into a verdict through a table of
+ * codes, with every credential kept out of the reason.
  * Uses: deliver/channel, host/config (struct qun_channel), jansson. */
 #ifndef QUN_ROBOT_H
 #define QUN_ROBOT_H
@@ -53,11 +53,6 @@ const char *qun_robot_str(const json_t *o, const char *k);
 /* base_url without its trailing '/' (or def when base_url is NULL), then
  * rest; malloc'd. */
 char *qun_robot_url(const char *base_url, const char *def, const char *rest);
-
-/* Fills out as a POST of body (compact JSON, keys in insertion order) to
- * url, shown as shown, with "Content-Type: application/json". Takes url
- * and shown (freed on failure). 0 or QUN_ENOMEM. */
-int qun_robot_request(struct qun_chan_req *out, char *url, char *shown, const json_t *body);
 
 /* 0 when n is within the type's limit for kind (or it has none), else
  * QUN_ELIMIT with "TYPE: WHAT is N UNIT, over the platform's limit of MAX
