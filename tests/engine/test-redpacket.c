@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
+
 #include "core/err.h"
 #include "core/tz.h"
 #include "deliver/channel.h"
@@ -124,19 +126,6 @@ static int count_in(const char *text, const char *needle) {
   for (const char *p = text; (p = strstr(p, needle)); p++)
     n++;
   return n;
-}
-
-static int64_t sql_int(const char *sql) {
-  sqlite3 *d;
-  sqlite3_stmt *s;
-  assert_int_equal(sqlite3_open(dbpath, &d), SQLITE_OK);
-  if (sqlite3_prepare_v2(d, sql, -1, &s, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(d));
-  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-  int64_t v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(d);
-  return v;
 }
 
 static char *sql_text(const char *sql) {
@@ -348,8 +337,8 @@ static void test_packets(void **state) {
   assert_int_equal(qun_run_poll_events(r), 2); /* the two redpacket.claimed events */
   const char *tr = read_lines(4);
   char line[512];
-  int64_t f1 = sql_int("SELECT fen FROM claims WHERE member = 'm1'");
-  int64_t f2 = sql_int("SELECT fen FROM claims WHERE member = 'm2'");
+  int64_t f1 = db_int(dbpath, "SELECT fen FROM claims WHERE member = 'm1'");
+  int64_t f2 = db_int(dbpath, "SELECT fen FROM claims WHERE member = 'm2'");
   snprintf(line, sizeof line, "\"ev\":\"redpacket\",\"op\":\"claim\",\"packet\":\"%s\",\"member\":\"m1\",\"fen\":%lld,\"seq\":1}", p, (long long)f1);
   assert_int_equal(count_in(tr, line), 1);
   snprintf(line, sizeof line, "\"ev\":\"redpacket\",\"op\":\"claim\",\"packet\":\"%s\",\"member\":\"m2\",\"fen\":%lld,\"seq\":2}", p, (long long)f2);
@@ -385,7 +374,7 @@ static void test_packets(void **state) {
   assert_int_equal(count_in(tr, "\"message\":\"m9: 100, again: nil already claimed, left 200 in 2\""), 1);
   /* A claim in a handler that raises is rolled back with it. */
   qun_run_until(r, local_ms("2026-11-23 09:25"));
-  assert_int_equal(sql_int("SELECT count(*) FROM claims WHERE member = 'm8'"), 0);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM claims WHERE member = 'm8'"), 0);
   assert_int_equal(count_in(read_lines(0), "changed my mind"), 1);
 
   /* In-process claims (the HTTP endpoint's call): until no shares are left. */
@@ -398,8 +387,8 @@ static void test_packets(void **state) {
   assert_int_equal(qun_run_rp_claim_tx(r, p, "m1", &c, err, sizeof err), QUN_EEXIST);
   assert_int_equal(c.fen, f1);
   assert_int_equal(qun_run_rp_claim_tx(r, "nosuchpacket", "m1", &c, err, sizeof err), QUN_ENOENT);
-  assert_int_equal(sql_int("SELECT sum(fen) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 1000);
-  assert_int_equal(sql_int("SELECT count(*) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 5);
+  assert_int_equal(db_int(dbpath, "SELECT sum(fen) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 1000);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 5);
   /* q expired at 09:30: refused, and refunded by the host job. */
   qun_run_until(r, local_ms("2026-11-23 09:40"));
   assert_int_equal(qun_run_rp_claim_tx(r, q, "m7", &c, err, sizeof err), QUN_ESTATE);
@@ -410,11 +399,11 @@ static void test_packets(void **state) {
   /* A restart: the top level finds the same packets (no new line, no new
    * send); nothing is paid twice. */
   int lines_before = count_in(read_lines(0), "\n");
-  int outbox_before = (int)sql_int("SELECT count(*) FROM outbox");
+  int outbox_before = (int)db_int(dbpath, "SELECT count(*) FROM outbox");
   r = open_at(st, pb("packets.lua"), "2026-11-23 10:00", err);
   assert_non_null(r);
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox"), outbox_before);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox"), outbox_before);
   assert_int_equal(count_in(read_lines(lines_before), "\"op\":\"new\""), 0);
   assert_int_equal(count_in(read_lines(lines_before), "\"ev\":\"send\""), 0);
   /* p expires at 11:00: everything was claimed, the refund is 0. */
@@ -425,12 +414,12 @@ static void test_packets(void **state) {
 
   /* The ledger balances, packet by packet, in one query. */
   assert_int_equal(qun_store_rp_unbalanced(st), 0);
-  assert_int_equal(sql_int("SELECT count(*) FROM rp_balance WHERE claimed + refund != total"), 0);
-  assert_int_equal(sql_int("SELECT count(*) FROM rp_balance"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM rp_balance WHERE claimed + refund != total"), 0);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM rp_balance"), 2);
   /* Payouts: one per claim (m1 m2 m9 m3 m4 m5), keys = bill numbers,
    * each with the claim's amount. */
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 6);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox o JOIN claims c ON c.billno = o.key "
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 6);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox o JOIN claims c ON c.billno = o.key "
                            "WHERE json_extract(o.msg, '$.payout.fen') = c.fen "
                            "AND json_extract(o.msg, '$.payout.member') = c.member"), 6);
   assert_int_equal(nreqs, 6);
@@ -467,9 +456,9 @@ static void test_same_instant_events(void **state) {
   qun_store_event_add(st, "purchase", "m2", "g1", t, NULL, t);
   assert_int_equal(qun_run_poll_events(r), 2);
   qun_run_until(r, local_ms("2026-11-23 09:05"));
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM jobs WHERE handler = 'thanks'"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM jobs WHERE handler = 'thanks'"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox"), 2);
   assert_int_equal(count_in(read_lines(0), "\"message\":\"thanks "), 2);
   qun_run_close(r);
   qun_store_close(st);
@@ -507,7 +496,7 @@ static void test_payout_not_capped(void **state) {
   assert_int_equal(count_in(tr, "\"to\":\"member:m1\",\"msg\":{\"text\":\"谢谢 一\"}"), 1);
   /* The cap still holds for messages: the second one that day is dropped. */
   assert_int_equal(count_in(tr, "\"ev\":\"dropped\",\"to\":\"member:m1\",\"reason\":\"member_cap\",\"job\":\"again\""), 1);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 1);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 1);
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -584,8 +573,8 @@ static void test_rain(void **state) {
     snprintf(line, sizeof line, "\"member\":null,\"fen\":%d,\"count\":5,\"split\":\"lucky\",\"group\":\"g1\"", fens[i]);
     assert_true(count_in(tr, line) >= 1);
   }
-  assert_int_equal(sql_int("SELECT sum(total) FROM packets"), 10001);
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 4);
+  assert_int_equal(db_int(dbpath, "SELECT sum(total) FROM packets"), 10001);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 4);
   qun_store_close(st);
 }
 
