@@ -28,6 +28,7 @@
 
 #include "listen.h"
 #include "sink.h"
+#include "textfile.h"
 
 #define TOKEN "restart-token-0123456789abcdef"
 #define PACKETS 4
@@ -37,13 +38,6 @@
 static char dir[256], playbook[300], config[300], db[300], url[128], listen_addr[64];
 static struct sink *sink;
 static char ids[PACKETS][32];
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

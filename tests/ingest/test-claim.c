@@ -25,6 +25,7 @@
 #include "db.h"
 #include "listen.h"
 #include "sink.h"
+#include "textfile.h"
 
 #define TOKEN "claim-token-0123456789abcdef"
 #define SECRET "payout-secret-0123456789"
@@ -201,13 +202,6 @@ static void test_expired(void **state) {
     usleep(100000);
   assert_int_equal(db_int(db, "SELECT refund FROM packets WHERE note = 'short'"), 100);
   assert_int_equal(db_int(db, "SELECT count(*) FROM rp_balance WHERE refund IS NOT NULL AND claimed + refund != total"), 0);
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
 }
 
 static int setup(void **state) {
