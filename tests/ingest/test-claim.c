@@ -86,28 +86,19 @@ static void test_bad_requests(void **state) {
 
 static void test_concurrent_claims(void **state) {
   (void)state;
-  CURLM *m = curl_multi_init();
-  CURL *easy[CLIENTS];
-  struct http_answer out[CLIENTS];
-  struct curl_slist *hdrs[CLIENTS];
+  static struct http_answer out[CLIENTS];
+  char bodies[CLIENTS][128];
+  const char *body_of[CLIENTS];
+  long codes[CLIENTS];
   for (int i = 0; i < CLIENTS; i++) {
-    char body[128];
-    snprintf(body, sizeof body, "{\"packet\":\"%s\",\"member\":\"u%d\"}", ten, i);
-    easy[i] = curl_easy_init();
-    http_prepare(easy[i], url, "/redpacket/claim", TOKEN, body, TIMEOUT_MS, &out[i], &hdrs[i]);
-    curl_multi_add_handle(m, easy[i]);
+    snprintf(bodies[i], sizeof bodies[i], "{\"packet\":\"%s\",\"member\":\"u%d\"}", ten, i);
+    body_of[i] = bodies[i];
   }
-  int running = 1;
-  while (running) {
-    curl_multi_perform(m, &running);
-    if (running)
-      curl_multi_poll(m, NULL, 0, 1000, NULL);
-  }
+  http_call_many(url, "/redpacket/claim", TOKEN, body_of, CLIENTS, TIMEOUT_MS, out, codes);
   int ok = 0, empty = 0, winner = -1;
   int64_t sum = 0;
   for (int i = 0; i < CLIENTS; i++) {
-    long code = 0;
-    curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &code);
+    long code = codes[i];
     if (code == 200) {
       json_t *j = json_loads(out[i].data, 0, NULL);
       assert_non_null(j);
@@ -133,11 +124,7 @@ static void test_concurrent_claims(void **state) {
     } else {
       fail_msg("client %d: %ld %s", i, code, out[i].data);
     }
-    curl_multi_remove_handle(m, easy[i]);
-    curl_easy_cleanup(easy[i]);
-    curl_slist_free_all(hdrs[i]);
   }
-  curl_multi_cleanup(m);
   assert_int_equal(ok, 10);
   assert_int_equal(empty, 90);
   assert_int_equal(sum, 1000);

@@ -68,38 +68,23 @@ static void test_bad_requests(void **state) {
 
 static void test_concurrent_clients(void **state) {
   (void)state;
-  CURLM *m = curl_multi_init();
-  CURL *easy[CLIENTS];
-  struct http_answer out[CLIENTS];
-  struct curl_slist *hdrs[CLIENTS];
+  static struct http_answer out[CLIENTS];
+  char bodies[CLIENTS][256];
+  const char *body_of[CLIENTS];
+  long codes[CLIENTS];
   int acked = 0;
   for (int round = 0; round < PER_CLIENT; round++) {
     for (int i = 0; i < CLIENTS; i++) {
-      char body[256];
-      snprintf(body, sizeof body,
+      snprintf(bodies[i], sizeof bodies[i],
                "{\"id\":\"c%d-r%d\",\"type\":\"hello\",\"member\":\"m%d\",\"data\":{\"round\":%d}}", i,
                round, i, round);
-      easy[i] = curl_easy_init();
-      http_prepare(easy[i], url, "/events", TOKEN, body, TIMEOUT_MS, &out[i], &hdrs[i]);
-      curl_multi_add_handle(m, easy[i]);
+      body_of[i] = bodies[i];
     }
-    int running = 1;
-    while (running) {
-      curl_multi_perform(m, &running);
-      if (running)
-        curl_multi_poll(m, NULL, 0, 1000, NULL);
-    }
-    for (int i = 0; i < CLIENTS; i++) {
-      long code = 0;
-      curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &code);
-      if (code == 202 && strcmp(out[i].data, "{\"stored\":1}") == 0)
+    http_call_many(url, "/events", TOKEN, body_of, CLIENTS, TIMEOUT_MS, out, codes);
+    for (int i = 0; i < CLIENTS; i++)
+      if (codes[i] == 202 && strcmp(out[i].data, "{\"stored\":1}") == 0)
         acked++;
-      curl_multi_remove_handle(m, easy[i]);
-      curl_easy_cleanup(easy[i]);
-      curl_slist_free_all(hdrs[i]);
-    }
   }
-  curl_multi_cleanup(m);
   assert_int_equal(acked, CLIENTS * PER_CLIENT);
   /* A retry of an acknowledged event does not store it twice. */
   struct http_answer b;

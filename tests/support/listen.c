@@ -55,6 +55,34 @@ long http_call(const char *url, const char *path, const char *token, const char 
   return code;
 }
 
+void http_call_many(const char *url, const char *path, const char *token, const char *const *bodies, int n,
+                    long timeout_ms, struct http_answer *out, long *codes) {
+  CURLM *m = curl_multi_init();
+  CURL **easy = calloc((size_t)n, sizeof *easy);
+  struct curl_slist **hdrs = calloc((size_t)n, sizeof *hdrs);
+  for (int i = 0; i < n; i++) {
+    easy[i] = curl_easy_init();
+    http_prepare(easy[i], url, path, token, bodies[i], timeout_ms, &out[i], &hdrs[i]);
+    curl_multi_add_handle(m, easy[i]);
+  }
+  int running = 1;
+  while (running) {
+    curl_multi_perform(m, &running);
+    if (running)
+      curl_multi_poll(m, NULL, 0, 1000, NULL);
+  }
+  for (int i = 0; i < n; i++) {
+    codes[i] = 0;
+    curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &codes[i]);
+    curl_multi_remove_handle(m, easy[i]);
+    curl_easy_cleanup(easy[i]);
+    curl_slist_free_all(hdrs[i]);
+  }
+  free(easy);
+  free(hdrs);
+  curl_multi_cleanup(m);
+}
+
 int listen_start(const char *const *args, int tries, pid_t *pid, char *url, size_t urlsize) {
   const char *argv[32];
   int argc = 0;

@@ -26,6 +26,12 @@ void http_prepare(CURL *c, const char *url, const char *path, const char *token,
 long http_call(const char *url, const char *path, const char *token, const char *body, long timeout_ms,
                struct http_answer *out);
 
+/* n POSTs at once (curl multi), bodies[i] to url + path with the token:
+ * codes[i] the HTTP status of each (0 when its transfer failed), out[i]
+ * its answer. */
+void http_call_many(const char *url, const char *path, const char *token, const char *const *bodies, int n,
+                    long timeout_ms, struct http_answer *out, long *codes);
+
 /* Starts $QUN_BIN with args (from "run", NULL-ended) and "--listen
  * 127.0.0.1:PORT", its stderr to /dev/null, on a random port below the
  * kernel's ephemeral range (32768-60999 by default, where client sockets
