@@ -55,13 +55,9 @@ static int check_exec(const struct qun_cmd *self, int argc, char **argv) {
       (rc = qun_cli_int(self, "--audience", val[1], 1, 100000, &audience)))
     return rc;
   struct qun_team team;
-  if (qun_team_open(&ld, QUN_TEAM_DRY, &team) != 0)
-    return QUN_EXIT_FAIL;
   int64_t start_ms;
-  if ((rc = qun_cli_start(self, val[2], &start_ms))) {
-    qun_team_close(&team);
+  if ((rc = qun_team_open_dry(self, &ld, val[2], &team, &start_ms)))
     return rc;
-  }
   rc = load_once(&ld, &team, start_ms);
   for (size_t i = 0; rc == QUN_EXIT_OK && team.cfg && i < team.cfg->nunset; i++)
     printf("%s: note: env(\"%s\") is not set: fine for check and sim (nothing is sent); qun run "

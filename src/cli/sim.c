@@ -124,13 +124,9 @@ static int sim_exec(const struct qun_cmd *self, int argc, char **argv) {
   if (vs && ld.nvariants)
     return qun_cli_usage(self, "--vs and --variant: one or the other");
   struct qun_team team;
-  if (qun_team_open(&ld, QUN_TEAM_DRY, &team) != 0)
-    return QUN_EXIT_FAIL;
   int64_t start_ms;
-  if ((rc = qun_cli_start(self, val[2], &start_ms))) {
-    qun_team_close(&team);
+  if ((rc = qun_team_open_dry(self, &ld, val[2], &team, &start_ms)))
     return rc;
-  }
   if (mkdir(out, 0777) < 0 && errno != EEXIST) {
     rc = qun_cli_fail("qun sim: cannot create %s (%s)", out, strerror(errno));
     qun_team_close(&team);

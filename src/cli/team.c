@@ -55,6 +55,16 @@ int qun_team_open(const struct qun_cli_load *ld, int flags, struct qun_team *tea
   return 0;
 }
 
+int qun_team_open_dry(const struct qun_cmd *cmd, const struct qun_cli_load *ld, const char *start,
+                      struct qun_team *team, int64_t *start_ms) {
+  if (qun_team_open(ld, QUN_TEAM_DRY, team) != 0)
+    return QUN_EXIT_FAIL;
+  int rc = qun_cli_start(cmd, start, start_ms); /* in the team's zone, which is set now */
+  if (rc)
+    qun_team_close(team);
+  return rc;
+}
+
 void qun_team_close(struct qun_team *team) {
   qun_store_close(team->store);
   if (team->cfg) {

@@ -27,6 +27,11 @@ struct qun_team {
  * closing then). */
 enum { QUN_TEAM_STORE = 1, QUN_TEAM_DRY = 2 /* nothing is sent: unset env() is fine */ };
 int qun_team_open(const struct qun_cli_load *ld, int flags, struct qun_team *team);
+/* The team of a dry-run (qun check, qun sim): qun_team_open with
+ * QUN_TEAM_DRY, then start (--start, NULL: now) read in its zone into
+ * *start_ms. 0, or the exit code (the team needs no closing then). */
+int qun_team_open_dry(const struct qun_cmd *cmd, const struct qun_cli_load *ld, const char *start,
+                      struct qun_team *team, int64_t *start_ms);
 /* Opens only the store (qun status, qun event): --db or the default. */
 int qun_team_open_store(const char *db, struct qun_team *team);
 void qun_team_close(struct qun_team *team);

@@ -168,7 +168,8 @@ static json_t *redpacket_body(const json_t *rp) {
   return o;
 }
 
-static int body_of(const struct qun_robot_msg *r, json_t **body, char *err, size_t errlen) {
+static int body_of(const struct qun_channel *c, const struct qun_chan_msg *m, const struct qun_robot_msg *r,
+                   json_t **body, char *err, size_t errlen) {
   switch (r->kind) {
   case QUN_ROBOT_TEXT:
     *body = text_body(r);
@@ -201,7 +202,12 @@ static int body_of(const struct qun_robot_msg *r, json_t **body, char *err, size
 }
 
 /* The URL and its shown form: token, and with a secret the time and sign. */
-static int urls(const struct qun_channel *c, int64_t now_ms, char **url, char **shown) {
+static int urls(const struct qun_channel *c, const struct qun_chan_msg *m, char **url, char **shown, char *err,
+                size_t errlen) {
+  if (!c->token) {
+    snprintf(err, errlen, TYPE ": the channel has no token");
+    return QUN_EINVAL;
+  }
   char *base = qun_robot_url(c->base_url, HOST, "/robot/send?access_token=");
   char *token = qun_chan_urlencode(c->token);
   *url = *shown = NULL;
@@ -210,7 +216,7 @@ static int urls(const struct qun_channel *c, int64_t now_ms, char **url, char **
     *shown = qun_chan_strdupf("%s***", base);
   } else if (base && token) {
     char ts[24];
-    snprintf(ts, sizeof ts, "%lld", (long long)now_ms);
+    snprintf(ts, sizeof ts, "%lld", (long long)m->now_ms);
     char *msg = qun_chan_strdupf("%s\n%s", ts, c->secret);
     unsigned char mac[32];
     char *b64 = msg && qun_chan_hmac_sha256(c->secret, strlen(c->secret), msg, strlen(msg), mac) == 0
@@ -230,28 +236,11 @@ static int urls(const struct qun_channel *c, int64_t now_ms, char **url, char **
   return *url && *shown ? 0 : QUN_ENOMEM;
 }
 
+static const struct qun_robot_type robot = {TYPE, urls, body_of};
+
 static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
                   char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
-  if (!c->token) {
-    snprintf(err, errlen, TYPE ": the channel has no token");
-    return QUN_EINVAL;
-  }
-  struct qun_robot_msg r;
-  json_t *body = NULL;
-  int rc = qun_robot_parse(TYPE, m->msg, &r, err, errlen);
-  if (rc == 0)
-    rc = body_of(&r, &body, err, errlen);
-  qun_robot_msg_free(&r);
-  char *url = NULL, *shown = NULL;
-  if (rc == 0 && (rc = urls(c, m->now_ms, &url, &shown)) == 0)
-    rc = qun_robot_request(out, url, shown, body);
-  json_decref(body);
-  if (rc == 0 && (rc = qun_robot_check(TYPE, "*", out->len, err, errlen)) < 0)
-    qun_chan_req_free(out);
-  if (rc == QUN_ENOMEM)
-    snprintf(err, errlen, TYPE ": out of memory");
-  return rc;
+  return qun_robot_render(&robot, c, m, out, err, errlen);
 }
 
 static const struct qun_robot_code codes[] = {

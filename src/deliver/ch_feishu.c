@@ -98,7 +98,7 @@ static json_t *redpacket_card(const json_t *rp) {
 }
 
 /* Sets "msg_type" and its "content" (or "card") in body. */
-static int content_of(const struct qun_robot_msg *r, json_t *body, char *err, size_t errlen) {
+static int set_content(const struct qun_robot_msg *r, json_t *body, char *err, size_t errlen) {
   const char *type = NULL, *field = "content";
   json_t *v = NULL;
   char *s = NULL;
@@ -175,8 +175,12 @@ static int is_url(const char *s) {
 }
 
 /* The URL and its shown form (the id as ***). */
-static int urls(const struct qun_channel *c, char **url, char **shown, char *err, size_t errlen) {
-  *url = *shown = NULL;
+static int urls(const struct qun_channel *c, const struct qun_chan_msg *m, char **url, char **shown, char *err,
+                size_t errlen) {
+  if (!c->hook) {
+    snprintf(err, errlen, TYPE ": the channel has no hook");
+    return QUN_EINVAL;
+  }
   if (!is_url(c->hook)) {
     if (strpbrk(c->hook, "/?#")) {
       snprintf(err, errlen, TYPE ": hook is the id at the end of the webhook URL, or the whole https URL");
@@ -208,32 +212,22 @@ static int urls(const struct qun_channel *c, char **url, char **shown, char *err
   return *url && *shown ? 0 : QUN_ENOMEM;
 }
 
+/* With a secret, "timestamp" and "sign" first; then the content. */
+static int body_of(const struct qun_channel *c, const struct qun_chan_msg *m, const struct qun_robot_msg *r,
+                   json_t **body, char *err, size_t errlen) {
+  int rc = (*body = json_object()) ? 0 : QUN_ENOMEM;
+  if (rc == 0 && c->secret)
+    rc = sign(c, m->now_ms, *body);
+  if (rc == 0)
+    rc = set_content(r, *body, err, errlen);
+  return rc;
+}
+
+static const struct qun_robot_type robot = {TYPE, urls, body_of};
+
 static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
                   char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
-  if (!c->hook) {
-    snprintf(err, errlen, TYPE ": the channel has no hook");
-    return QUN_EINVAL;
-  }
-  struct qun_robot_msg r;
-  json_t *body = json_object();
-  char *url = NULL, *shown = NULL;
-  int rc = qun_robot_parse(TYPE, m->msg, &r, err, errlen);
-  if (rc == 0 && !body)
-    rc = QUN_ENOMEM;
-  if (rc == 0 && c->secret)
-    rc = sign(c, m->now_ms, body);
-  if (rc == 0)
-    rc = content_of(&r, body, err, errlen);
-  qun_robot_msg_free(&r);
-  if (rc == 0 && (rc = urls(c, &url, &shown, err, errlen)) == 0)
-    rc = qun_robot_request(out, url, shown, body);
-  json_decref(body);
-  if (rc == 0 && (rc = qun_robot_check(TYPE, "*", out->len, err, errlen)) < 0)
-    qun_chan_req_free(out);
-  if (rc == QUN_ENOMEM)
-    snprintf(err, errlen, TYPE ": out of memory");
-  return rc;
+  return qun_robot_render(&robot, c, m, out, err, errlen);
 }
 
 static const struct qun_robot_code codes[] = {

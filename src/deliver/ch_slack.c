@@ -122,35 +122,24 @@ static int slack_id(const char *s) {
   return 1;
 }
 
+static void mention(void *ud, const char *s) {
+  struct qun_md_buf *b = ud;
+  if (slack_id(s)) {
+    qun_md_buf_adds(b, "<@");
+    qun_md_buf_adds(b, s);
+    qun_md_buf_adds(b, "> ");
+  } else {
+    qun_md_buf_adds(b, "@");
+    esc(b, s, strlen(s));
+    qun_md_buf_adds(b, " ");
+  }
+}
+
 static int mentions(const json_t *msg, struct qun_md_buf *b, char *err, size_t errlen) {
-  const json_t *v = json_object_get(msg, "mention");
-  if (!v)
-    return 0;
-  if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
+  int all, n = qun_chan_msg_mentions("slack", msg, &all, mention, b, err, errlen);
+  if (all)
     qun_md_buf_adds(b, "<!channel> ");
-    return 0;
-  }
-  size_t i;
-  const json_t *id;
-  json_array_foreach(v, i, id) {
-    const char *s = json_string_value(id);
-    if (!s || !*s)
-      break;
-    if (slack_id(s)) {
-      qun_md_buf_adds(b, "<@");
-      qun_md_buf_adds(b, s);
-      qun_md_buf_adds(b, "> ");
-    } else {
-      qun_md_buf_adds(b, "@");
-      esc(b, s, strlen(s));
-      qun_md_buf_adds(b, " ");
-    }
-  }
-  if (!json_is_array(v) || i < json_array_size(v)) {
-    snprintf(err, errlen, "slack: mention is \"all\" or a list of member ids");
-    return QUN_EINVAL;
-  }
-  return 0;
+  return n < 0 ? n : 0;
 }
 
 static int too_long(const char *what, const char *s, size_t max, char *err, size_t errlen) {
@@ -216,7 +205,8 @@ static int section(const struct qun_chan_card *c, const char *what, json_t **out
 
 /* link/news: {"text" (the notification's fallback), "blocks": [section,
  * divider, section, ...]} */
-static int cards(const json_t *msg, json_t **out, char *err, size_t errlen) {
+static int cards(const json_t *msg, void *ud, char *err, size_t errlen) {
+  json_t **out = ud;
   struct qun_chan_card c[QUN_CHAN_MAX_CARDS];
   int n = qun_chan_msg_cards("slack", msg, c, err, errlen);
   if (n < 0)
@@ -255,7 +245,8 @@ static int cards(const json_t *msg, json_t **out, char *err, size_t errlen) {
 }
 
 /* text or markdown: {"text"} */
-static int text(const json_t *msg, int markdown, json_t **out, char *err, size_t errlen) {
+static int text(const json_t *msg, int markdown, void *ud, char *err, size_t errlen) {
+  json_t **out = ud;
   const char *field = markdown ? "markdown" : "text";
   const char *s = json_string_value(json_object_get(msg, field));
   if (!s) {
@@ -284,7 +275,8 @@ static int text(const json_t *msg, int markdown, json_t **out, char *err, size_t
 }
 
 /* redpacket: {"text"}: the note, the amount, a link to claim it. */
-static int redpacket(const json_t *msg, json_t **out, char *err, size_t errlen) {
+static int redpacket(const json_t *msg, void *ud, char *err, size_t errlen) {
+  json_t **out = ud;
   struct qun_chan_packet p;
   int rc = qun_chan_msg_packet("slack", msg, &p, err, errlen);
   if (rc < 0)
@@ -293,13 +285,8 @@ static int redpacket(const json_t *msg, json_t **out, char *err, size_t errlen) 
   qun_md_buf_adds(&b, "🧧 ");
   const char *note = p.note ? p.note : QUN_CHAN_PACKET_NOTE;
   esc(&b, note, strlen(note));
-  char line[96] = "";
-  if (p.total && p.count)
-    snprintf(line, sizeof line, "\n%.40s 元 · %lld 个", p.total, p.count);
-  else if (p.total)
-    snprintf(line, sizeof line, "\n%.40s 元", p.total);
-  else if (p.count)
-    snprintf(line, sizeof line, "\n%lld 个", p.count);
+  char line[96];
+  qun_chan_packet_amount(&p, line, sizeof line);
   esc(&b, line, strlen(line));
   qun_md_buf_adds(&b, "\n<");
   esc_url(&b, p.url, strlen(p.url));
@@ -315,23 +302,18 @@ static int redpacket(const json_t *msg, json_t **out, char *err, size_t errlen) 
 }
 
 /* image: {"text", "blocks": [image]} — by URL only. */
-static int image(const json_t *msg, json_t **out, char *err, size_t errlen) {
-  const json_t *img = json_object_get(msg, "image");
-  const char *url = json_string_value(json_object_get(img, "url"));
-  if (json_object_get(img, "path")) {
-    snprintf(err, errlen, "slack: an incoming webhook cannot upload a file (image.path); "
-                          "give the image as { url = \"https://...\" }");
+static int image(const json_t *msg, void *ud, char *err, size_t errlen) {
+  json_t **out = ud;
+  const char *url = qun_chan_msg_image_url("slack", msg, "an incoming webhook cannot upload a file", err, errlen);
+  if (!url)
     return QUN_EINVAL;
-  }
-  if (!url || !*url) {
-    snprintf(err, errlen, "slack: image is { url = \"https://...\" }");
-    return QUN_EINVAL;
-  }
   int rc = too_long("the image URL", url, URL_MAX, err, errlen);
   if (!rc && !(*out = json_pack("{s:s, s:[o]}", "text", "image", "blocks", image_block(url, "image"))))
     rc = oom(err, errlen);
   return rc;
 }
+
+static const struct qun_chan_kinds kinds = {text, image, cards, redpacket};
 
 static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
                   char *err, size_t errlen) {
@@ -340,34 +322,13 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
     snprintf(err, errlen, "slack: channel '%s' has no url (url = env(\"SLACK_WEBHOOK_URL\"))", c->name);
     return QUN_EINVAL;
   }
-  const char *kind = qun_chan_msg_kind(m->msg);
   json_t *body = NULL;
-  int rc = QUN_EINVAL;
-  if (!kind)
-    snprintf(err, errlen, "slack: nothing to send (no text, markdown, image, link, news or redpacket)");
-  else if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0)
-    rc = text(m->msg, kind[0] == 'm', &body, err, errlen);
-  else if (strcmp(kind, "image") == 0)
-    rc = image(m->msg, &body, err, errlen);
-  else if (strcmp(kind, "link") == 0 || strcmp(kind, "news") == 0)
-    rc = cards(m->msg, &body, err, errlen);
-  else if (strcmp(kind, "redpacket") == 0)
-    rc = redpacket(m->msg, &body, err, errlen);
-  else
-    snprintf(err, errlen, "slack: a payout goes to a webhook channel (payout_channel), not to slack");
+  int rc = qun_chan_msg_render("slack", &kinds, m->msg, &body, err, errlen);
   if (rc < 0)
     return rc;
-  out->method = "POST";
-  out->url = strdup(c->url);
-  out->shown_url = shown(c->url);
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = qun_chan_json(body, &out->len);
+  rc = qun_chan_post_json(out, strdup(c->url), shown(c->url), body);
   json_decref(body);
-  if (!out->url || !out->shown_url || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return oom(err, errlen);
-  }
-  return 0;
+  return rc < 0 ? oom(err, errlen) : 0;
 }
 
 /* What Slack's plain-text errors mean for whoever fixes them. */

@@ -162,36 +162,20 @@ static int numeric(const char *s) {
   return 1;
 }
 
-/* Mentions in front of the text (HTML); *any set if one was written. */
-static int mentions(const json_t *msg, struct qun_md_buf *b, int *any, char *err, size_t errlen) {
-  const json_t *v = json_object_get(msg, "mention");
-  *any = 0;
-  if (!v || (json_is_string(v) && strcmp(json_string_value(v), "all") == 0))
-    return 0; /* Telegram has no @all: a group message reaches everyone */
-  size_t i;
-  const json_t *id;
-  json_array_foreach(v, i, id) {
-    const char *s = json_string_value(id);
-    if (!s || !*s)
-      break;
-    if (numeric(s)) {
-      qun_md_buf_adds(b, "<a href=\"tg://user?id=");
-      qun_md_buf_adds(b, s);
-      qun_md_buf_adds(b, "\">");
-      qun_md_buf_adds(b, s);
-      qun_md_buf_adds(b, "</a> ");
-    } else {
-      qun_md_buf_adds(b, "@");
-      escs(b, s[0] == '@' ? s + 1 : s);
-      qun_md_buf_adds(b, " ");
-    }
-    *any = 1;
+/* A mention in front of the text (HTML). */
+static void mention(void *ud, const char *s) {
+  struct qun_md_buf *b = ud;
+  if (numeric(s)) {
+    qun_md_buf_adds(b, "<a href=\"tg://user?id=");
+    qun_md_buf_adds(b, s);
+    qun_md_buf_adds(b, "\">");
+    qun_md_buf_adds(b, s);
+    qun_md_buf_adds(b, "</a> ");
+  } else {
+    qun_md_buf_adds(b, "@");
+    escs(b, s[0] == '@' ? s + 1 : s);
+    qun_md_buf_adds(b, " ");
   }
-  if (!json_is_array(v) || i < json_array_size(v)) {
-    snprintf(err, errlen, "telegram: mention is \"all\" or a list of member ids");
-    return QUN_EINVAL;
-  }
-  return 0;
 }
 
 static int check_len(const char *what, size_t n, char *err, size_t errlen) {
@@ -208,7 +192,8 @@ static int check_len(const char *what, size_t n, char *err, size_t errlen) {
 }
 
 /* text or markdown */
-static int text(const json_t *msg, int markdown, struct out *o, char *err, size_t errlen) {
+static int text(const json_t *msg, int markdown, void *ud, char *err, size_t errlen) {
+  struct out *o = ud;
   const char *field = markdown ? "markdown" : "text";
   const char *s = json_string_value(json_object_get(msg, field));
   if (!s) {
@@ -216,11 +201,14 @@ static int text(const json_t *msg, int markdown, struct out *o, char *err, size_
     return QUN_EINVAL;
   }
   struct html h = {0};
-  int any, rc = mentions(msg, &h.b, &any, err, errlen);
+  /* Telegram has no @all (a group message reaches everyone): "all" adds nothing. */
+  int all, rc = qun_chan_msg_mentions("telegram", msg, &all, mention, &h.b, err, errlen);
   if (rc < 0) {
     free(qun_md_buf_take(&h.b));
     return rc;
   }
+  int any = rc > 0;
+  rc = 0;
   if (!markdown && !any) { /* plain: as written, no parse mode */
     rc = check_len("the text", qun_chan_utf8_chars(s), err, errlen);
     if (!rc && add(o, json_pack("{s:s}", "text", s)) < 0)
@@ -243,7 +231,8 @@ static int text(const json_t *msg, int markdown, struct out *o, char *err, size_
 }
 
 /* link/news: HTML text, the first card's URL previewed. */
-static int cards(const json_t *msg, struct out *o, char *err, size_t errlen) {
+static int cards(const json_t *msg, void *ud, char *err, size_t errlen) {
+  struct out *o = ud;
   struct qun_chan_card c[QUN_CHAN_MAX_CARDS];
   int n = qun_chan_msg_cards("telegram", msg, c, err, errlen);
   if (n < 0)
@@ -273,18 +262,14 @@ static int cards(const json_t *msg, struct out *o, char *err, size_t errlen) {
 }
 
 /* redpacket: plain text and a button that opens the claim URL. */
-static int redpacket(const json_t *msg, struct out *o, char *err, size_t errlen) {
+static int redpacket(const json_t *msg, void *ud, char *err, size_t errlen) {
+  struct out *o = ud;
   struct qun_chan_packet p;
   int rc = qun_chan_msg_packet("telegram", msg, &p, err, errlen);
   if (rc < 0)
     return rc;
-  char amount[96] = "";
-  if (p.total && p.count)
-    snprintf(amount, sizeof amount, "\n%.40s 元 · %lld 个", p.total, p.count);
-  else if (p.total)
-    snprintf(amount, sizeof amount, "\n%.40s 元", p.total);
-  else if (p.count)
-    snprintf(amount, sizeof amount, "\n%lld 个", p.count);
+  char amount[96];
+  qun_chan_packet_amount(&p, amount, sizeof amount);
   char *t = qun_chan_strdupf("🧧 %s%s", p.note ? p.note : QUN_CHAN_PACKET_NOTE, amount);
   if (!t)
     return oom(err, errlen);
@@ -297,18 +282,11 @@ static int redpacket(const json_t *msg, struct out *o, char *err, size_t errlen)
 }
 
 /* image: sendPhoto by URL (Telegram fetches it). */
-static int image(const json_t *msg, struct out *o, char *err, size_t errlen) {
-  const json_t *img = json_object_get(msg, "image");
-  const char *url = json_string_value(json_object_get(img, "url"));
-  if (json_object_get(img, "path")) {
-    snprintf(err, errlen, "telegram: image files are not uploaded (image.path); "
-                          "give the image as { url = \"https://...\" }");
+static int image(const json_t *msg, void *ud, char *err, size_t errlen) {
+  struct out *o = ud;
+  const char *url = qun_chan_msg_image_url("telegram", msg, "image files are not uploaded", err, errlen);
+  if (!url)
     return QUN_EINVAL;
-  }
-  if (!url || !*url) {
-    snprintf(err, errlen, "telegram: image is { url = \"https://...\" }");
-    return QUN_EINVAL;
-  }
   o->method = "sendPhoto";
   if (add(o, json_pack("{s:s}", "photo", url)) < 0)
     return oom(err, errlen);
@@ -340,6 +318,8 @@ static int token_ok(const char *t) {
   return 1;
 }
 
+static const struct qun_chan_kinds kinds = {text, image, cards, redpacket};
+
 static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
                   char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
@@ -351,23 +331,10 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
   const char *to = chat(m, err, errlen);
   if (!to)
     return QUN_EINVAL;
-  const char *kind = qun_chan_msg_kind(m->msg);
   struct out o = {"sendMessage", json_pack("{s:s}", "chat_id", to)};
   if (!o.body)
     return oom(err, errlen);
-  int rc = QUN_EINVAL;
-  if (!kind)
-    snprintf(err, errlen, "telegram: nothing to send (no text, markdown, image, link, news or redpacket)");
-  else if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0)
-    rc = text(m->msg, kind[0] == 'm', &o, err, errlen);
-  else if (strcmp(kind, "image") == 0)
-    rc = image(m->msg, &o, err, errlen);
-  else if (strcmp(kind, "link") == 0 || strcmp(kind, "news") == 0)
-    rc = cards(m->msg, &o, err, errlen);
-  else if (strcmp(kind, "redpacket") == 0)
-    rc = redpacket(m->msg, &o, err, errlen);
-  else
-    snprintf(err, errlen, "telegram: a payout goes to a webhook channel (payout_channel), not to telegram");
+  int rc = qun_chan_msg_render("telegram", &kinds, m->msg, &o, err, errlen);
   json_t *body = o.body;
   if (rc < 0) {
     json_decref(body);
@@ -377,17 +344,10 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
   int blen = (int)strlen(base);
   while (blen > 0 && base[blen - 1] == '/')
     blen--;
-  out->method = "POST";
-  out->url = qun_chan_strdupf("%.*s/bot%s/%s", blen, base, c->token, o.method);
-  out->shown_url = qun_chan_strdupf("%.*s/bot***/%s", blen, base, o.method);
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = qun_chan_json(body, &out->len);
+  rc = qun_chan_post_json(out, qun_chan_strdupf("%.*s/bot%s/%s", blen, base, c->token, o.method),
+                          qun_chan_strdupf("%.*s/bot***/%s", blen, base, o.method), body);
   json_decref(body);
-  if (!out->url || !out->shown_url || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return oom(err, errlen);
-  }
-  return 0;
+  return rc < 0 ? oom(err, errlen) : 0;
 }
 
 /* The Bot API answers {"ok":true,"result":…} or {"ok":false,

@@ -129,15 +129,10 @@ static int render(const struct qun_channel *c, const struct qun_chan_msg *m, str
     free(id);
     return rc;
   }
-  out->method = "POST";
-  out->url = strdup(c->url);
-  out->shown_url = shown(c->url);
-  out->body = qun_chan_json(body, &out->len);
+  int bad = qun_chan_post_json(out, strdup(c->url), shown(c->url), body) < 0 ||
+            !(out->headers[1] = qun_chan_strdupf("Idempotency-Key: %s", id));
   json_decref(body);
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->headers[1] = qun_chan_strdupf("Idempotency-Key: %s", id);
   free(id);
-  int bad = !out->url || !out->shown_url || !out->body || !out->headers[0] || !out->headers[1];
   if (!bad && c->secret) {
     unsigned char mac[32];
     char *hex = NULL;

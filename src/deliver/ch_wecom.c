@@ -156,56 +156,55 @@ static json_t *redpacket_body(const json_t *rp) {
                    "title", "领取红包", "card_action", "type", 1, "url", url);
 }
 
-static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
-                  char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
+static int body_of(const struct qun_channel *c, const struct qun_chan_msg *m, const struct qun_robot_msg *r,
+                   json_t **body, char *err, size_t errlen) {
+  int rc = 0;
+  switch (r->kind) {
+  case QUN_ROBOT_TEXT:
+    rc = qun_robot_check(TYPE, "text", strlen(r->text), err, errlen);
+    *body = rc < 0 ? NULL : text_body(r);
+    break;
+  case QUN_ROBOT_MARKDOWN:
+    rc = markdown_body(r, body, err, errlen);
+    break;
+  case QUN_ROBOT_IMAGE:
+    if (r->path)
+      rc = image_file_body(r->path, body, err, errlen);
+    else
+      *body = news_body(json_pack("[o]", article(r->image_title ? r->image_title : "图片", NULL, r->url, r->url)));
+    break;
+  case QUN_ROBOT_LINK:
+  case QUN_ROBOT_NEWS:
+    *body = cards_body(r);
+    break;
+  case QUN_ROBOT_REDPACKET:
+    *body = redpacket_body(r->redpacket);
+    break;
+  }
+  return rc < 0 ? rc : *body ? 0 : QUN_ENOMEM;
+}
+
+/* The URL and its shown form (the key as ***). */
+static int urls(const struct qun_channel *c, const struct qun_chan_msg *m, char **url, char **shown, char *err,
+                size_t errlen) {
   if (!c->key) {
     snprintf(err, errlen, TYPE ": the channel has no key");
     return QUN_EINVAL;
   }
-  struct qun_robot_msg r;
-  int rc = qun_robot_parse(TYPE, m->msg, &r, err, errlen);
-  json_t *body = NULL;
-  if (rc == 0) {
-    switch (r.kind) {
-    case QUN_ROBOT_TEXT:
-      rc = qun_robot_check(TYPE, "text", strlen(r.text), err, errlen);
-      body = rc < 0 ? NULL : text_body(&r);
-      break;
-    case QUN_ROBOT_MARKDOWN:
-      rc = markdown_body(&r, &body, err, errlen);
-      break;
-    case QUN_ROBOT_IMAGE:
-      if (r.path)
-        rc = image_file_body(r.path, &body, err, errlen);
-      else
-        body = news_body(json_pack("[o]", article(r.image_title ? r.image_title : "图片", NULL, r.url, r.url)));
-      break;
-    case QUN_ROBOT_LINK:
-    case QUN_ROBOT_NEWS:
-      body = cards_body(&r);
-      break;
-    case QUN_ROBOT_REDPACKET:
-      body = redpacket_body(r.redpacket);
-      break;
-    }
-    if (rc == 0 && !body)
-      rc = QUN_ENOMEM;
-  }
-  qun_robot_msg_free(&r);
-  if (rc == 0) {
-    char *base = qun_robot_url(c->base_url, HOST, "/cgi-bin/webhook/send?key=");
-    char *key = qun_chan_urlencode(c->key);
-    char *url = base && key ? qun_chan_strdupf("%s%s", base, key) : NULL;
-    char *shown = base ? qun_chan_strdupf("%s***", base) : NULL;
-    free(base);
-    free(key);
-    rc = qun_robot_request(out, url, shown, body);
-  }
-  json_decref(body);
-  if (rc == QUN_ENOMEM)
-    snprintf(err, errlen, TYPE ": out of memory");
-  return rc;
+  char *base = qun_robot_url(c->base_url, HOST, "/cgi-bin/webhook/send?key=");
+  char *key = qun_chan_urlencode(c->key);
+  *url = base && key ? qun_chan_strdupf("%s%s", base, key) : NULL;
+  *shown = base ? qun_chan_strdupf("%s***", base) : NULL;
+  free(base);
+  free(key);
+  return *url && *shown ? 0 : QUN_ENOMEM;
+}
+
+static const struct qun_robot_type robot = {TYPE, urls, body_of};
+
+static int render(const struct qun_channel *c, const struct qun_chan_msg *m, struct qun_chan_req *out,
+                  char *err, size_t errlen) {
+  return qun_robot_render(&robot, c, m, out, err, errlen);
 }
 
 static const struct qun_robot_code codes[] = {

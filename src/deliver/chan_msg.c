@@ -14,6 +14,61 @@ const char *qun_chan_msg_kind(const json_t *msg) {
   return NULL;
 }
 
+int qun_chan_msg_render(const char *type, const struct qun_chan_kinds *k, const json_t *msg, void *ud, char *err,
+                        size_t errlen) {
+  const char *kind = qun_chan_msg_kind(msg);
+  if (!kind) {
+    snprintf(err, errlen, "%s: nothing to send (no text, markdown, image, link, news or redpacket)", type);
+    return QUN_EINVAL;
+  }
+  if (strcmp(kind, "text") == 0 || strcmp(kind, "markdown") == 0)
+    return k->text(msg, kind[0] == 'm', ud, err, errlen);
+  if (strcmp(kind, "image") == 0)
+    return k->image(msg, ud, err, errlen);
+  if (strcmp(kind, "link") == 0 || strcmp(kind, "news") == 0)
+    return k->cards(msg, ud, err, errlen);
+  if (strcmp(kind, "redpacket") == 0)
+    return k->redpacket(msg, ud, err, errlen);
+  snprintf(err, errlen, "%s: a payout goes to a webhook channel (payout_channel), not to %s", type, type);
+  return QUN_EINVAL;
+}
+
+int qun_chan_msg_mentions(const char *type, const json_t *msg, int *all, void (*each)(void *ud, const char *id),
+                          void *ud, char *err, size_t errlen) {
+  const json_t *v = json_object_get(msg, "mention");
+  *all = json_is_string(v) && strcmp(json_string_value(v), "all") == 0;
+  if (!v || *all)
+    return 0;
+  size_t i;
+  const json_t *id;
+  json_array_foreach(v, i, id) {
+    const char *s = json_string_value(id);
+    if (!s || !*s)
+      break;
+    each(ud, s);
+  }
+  if (!json_is_array(v) || i < json_array_size(v)) {
+    snprintf(err, errlen, "%s: mention is \"all\" or a list of member ids", type);
+    return QUN_EINVAL;
+  }
+  return (int)i;
+}
+
+const char *qun_chan_msg_image_url(const char *type, const json_t *msg, const char *no_file, char *err,
+                                   size_t errlen) {
+  const json_t *img = json_object_get(msg, "image");
+  const char *url = json_string_value(json_object_get(img, "url"));
+  if (json_object_get(img, "path")) {
+    snprintf(err, errlen, "%s: %s (image.path); give the image as { url = \"https://...\" }", type, no_file);
+    return NULL;
+  }
+  if (!url || !*url) {
+    snprintf(err, errlen, "%s: image is { url = \"https://...\" }", type);
+    return NULL;
+  }
+  return url;
+}
+
 /* A string field, or NULL when absent or empty; *bad when of another type. */
 static const char *field(const json_t *o, const char *key, int *bad) {
   const json_t *v = json_object_get(o, key);
@@ -92,4 +147,15 @@ int qun_chan_msg_packet(const char *type, const json_t *msg, struct qun_chan_pac
     return QUN_EINVAL;
   }
   return 0;
+}
+
+void qun_chan_packet_amount(const struct qun_chan_packet *p, char *buf, size_t size) {
+  if (p->total && p->count)
+    snprintf(buf, size, "\n%.40s 元 · %lld 个", p->total, p->count);
+  else if (p->total)
+    snprintf(buf, size, "\n%.40s 元", p->total);
+  else if (p->count)
+    snprintf(buf, size, "\n%lld 个", p->count);
+  else if (size)
+    buf[0] = '\0';
 }

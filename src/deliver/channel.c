@@ -147,6 +147,19 @@ char *qun_chan_json(const json_t *o, size_t *len) {
   return s;
 }
 
+int qun_chan_post_json(struct qun_chan_req *out, char *url, char *shown, const json_t *body) {
+  out->method = "POST";
+  out->url = url;
+  out->shown_url = shown;
+  out->headers[0] = strdup("Content-Type: application/json");
+  out->body = body ? qun_chan_json(body, &out->len) : NULL;
+  if (!url || !shown || !out->headers[0] || !out->body) {
+    qun_chan_req_free(out);
+    return QUN_ENOMEM;
+  }
+  return 0;
+}
+
 char *qun_chan_strdupf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

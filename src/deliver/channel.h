@@ -120,6 +120,11 @@ char *qun_chan_hex(const unsigned char *p, size_t n);
 char *qun_chan_urlencode(const char *s);
 /* Compact JSON of o, keys in insertion order, UTF-8 as is; malloc'd. */
 char *qun_chan_json(const json_t *o, size_t *len);
+/* Fills out as a POST of body (qun_chan_json) to url, shown as shown, with
+ * "Content-Type: application/json" as its first header. Takes url and
+ * shown (either may be NULL: out of memory); on failure frees them and
+ * clears out. 0 or QUN_ENOMEM. */
+int qun_chan_post_json(struct qun_chan_req *out, char *url, char *shown, const json_t *body);
 /* printf into a new string. */
 char *qun_chan_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a whole file (an image) of at most max bytes: 0, QUN_ENOENT,

@@ -219,17 +219,30 @@ char *qun_robot_url(const char *base_url, const char *def, const char *rest) {
   return qun_chan_strdupf("%.*s%s", (int)n, b, rest);
 }
 
-int qun_robot_request(struct qun_chan_req *out, char *url, char *shown, const json_t *body) {
-  out->method = "POST";
-  out->url = url;
-  out->shown_url = shown;
-  out->headers[0] = strdup("Content-Type: application/json");
-  out->body = body ? qun_chan_json(body, &out->len) : NULL;
-  if (!url || !shown || !out->headers[0] || !out->body) {
-    qun_chan_req_free(out);
-    return QUN_ENOMEM;
+int qun_robot_render(const struct qun_robot_type *t, const struct qun_channel *c, const struct qun_chan_msg *m,
+                     struct qun_chan_req *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  struct qun_robot_msg r = {0};
+  json_t *body = NULL;
+  char *url = NULL, *shown = NULL;
+  int rc = t->urls(c, m, &url, &shown, err, errlen);
+  if (rc == 0)
+    rc = qun_robot_parse(t->name, m->msg, &r, err, errlen);
+  if (rc == 0)
+    rc = t->body(c, m, &r, &body, err, errlen);
+  qun_robot_msg_free(&r);
+  if (rc == 0) {
+    rc = qun_chan_post_json(out, url, shown, body); /* takes url and shown */
+  } else {
+    free(url);
+    free(shown);
   }
-  return 0;
+  json_decref(body);
+  if (rc == 0 && (rc = qun_robot_check(t->name, "*", out->len, err, errlen)) < 0)
+    qun_chan_req_free(out);
+  if (rc == QUN_ENOMEM)
+    snprintf(err, errlen, "%s: out of memory", t->name);
+  return rc;
 }
 
 int qun_robot_check(const char *type, const char *kind, size_t n, char *err, size_t errlen) {

@@ -1,9 +1,9 @@
 /* robot.h — what the three group-robot channels (wecom, dingtalk, feishu)
- * share: reading a queued message into its kind and mentions (with the
- * checks every robot makes), the URL under a configured base_url, the JSON
- * request, size checks against a channel type's limits, and reading the
- * platform's JSON answer ({"errcode": N} / {"code": N}) into a verdict
- * through a table of codes, with every credential kept out of the reason.
+ * share: the steps of a render (qun_robot_render), reading a queued
+ * message into its kind and mentions (with the checks every robot makes),
+ * the URL under a configured base_url, size checks against a channel type's limits, and reading the platform's JSON
+ * answer ({"errcode": N} / {"code": N}) into a verdict through a table of
+ * codes, with every credential kept out of the reason.
  * Uses: deliver/channel, host/config (struct qun_channel), jansson. */
 #ifndef QUN_ROBOT_H
 #define QUN_ROBOT_H
@@ -54,10 +54,27 @@ const char *qun_robot_str(const json_t *o, const char *k);
  * rest; malloc'd. */
 char *qun_robot_url(const char *base_url, const char *def, const char *rest);
 
-/* Fills out as a POST of body (compact JSON, keys in insertion order) to
- * url, shown as shown, with "Content-Type: application/json". Takes url
- * and shown (freed on failure). 0 or QUN_ENOMEM. */
-int qun_robot_request(struct qun_chan_req *out, char *url, char *shown, const json_t *body);
+/* What one robot channel type adds to qun_robot_render. */
+struct qun_robot_type {
+  const char *name; /* "wecom" */
+  /* The URL and its shown form (every credential as "***"): 0, QUN_ENOMEM,
+   * or QUN_EINVAL with "TYPE: reason" in err (a missing credential, ...).
+   * What is set in *url and *shown is the caller's, also on failure. */
+  int (*urls)(const struct qun_channel *c, const struct qun_chan_msg *m, char **url, char **shown, char *err,
+              size_t errlen);
+  /* The request body of the message read as r: 0 with *body set,
+   * QUN_ENOMEM, or another negative QUN_E* code with "TYPE: reason" in err. */
+  int (*body)(const struct qun_channel *c, const struct qun_chan_msg *m, const struct qun_robot_msg *r,
+              json_t **body, char *err, size_t errlen);
+};
+
+/* A robot's render (channel.h), in the same steps for each type: its URL
+ * (which checks the channel's settings), the message read by
+ * qun_robot_parse, its body, a JSON POST (qun_chan_post_json) and the
+ * request's size against the type's limit on every kind ("*"), if any.
+ * "TYPE: out of memory" in err on QUN_ENOMEM. */
+int qun_robot_render(const struct qun_robot_type *t, const struct qun_channel *c, const struct qun_chan_msg *m,
+                     struct qun_chan_req *out, char *err, size_t errlen);
 
 /* 0 when n is within the type's limit for kind (or it has none), else
  * QUN_ELIMIT with "TYPE: WHAT is N UNIT, over the platform's limit of MAX

@@ -145,13 +145,8 @@ static int l_countdown(lua_State *L) {
 }
 
 void qun_bind_countdown(lua_State *L) {
-  luaL_newmetatable(L, LEFT_MT);
-  lua_pushcfunction(L, left_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, left_concat);
-  lua_setfield(L, -2, "__concat");
-  lua_pushboolean(L, 0); /* shared by every `left`: not the playbook's to change */
-  lua_setfield(L, -2, "__metatable");
+  static const luaL_Reg left_meta[] = {{"__tostring", left_tostring}, {"__concat", left_concat}, {NULL, NULL}};
+  qun_sandbox_newmetatable(L, LEFT_MT, left_meta); /* shared by every `left` */
   lua_pop(L, 1);
   lua_pushcfunction(L, l_countdown);
   lua_setglobal(L, "countdown");

@@ -348,16 +348,9 @@ static void check_filter(lua_State *L, const char *fn, const char *const *fields
     lua_newtable(L);
   }
   luaL_checktype(L, 1, LUA_TTABLE);
-  lua_pushnil(L);
-  while (lua_next(L, 1)) {
-    lua_pop(L, 1);
-    int ok = 0;
-    for (int i = 0; fields[i] && !ok; i++)
-      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
-    if (!ok)
-      qun_sandbox_error(L, "%s: unknown filter '%s' (filters: %s)", fn,
-                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?", list);
-  }
+  const char *unknown = qun_sandbox_unknown_field(L, 1, fields);
+  if (unknown)
+    qun_sandbox_error(L, "%s: unknown filter '%s' (filters: %s)", fn, unknown, list);
 }
 
 /* members{ group=, tag=, tier=, where= } — the table `members` is called. */
@@ -411,21 +404,14 @@ static int tag_members(lua_State *L) {
   return l_members(L);
 }
 
+static const luaL_Reg member_meta[] = {
+    {"__index", m_index}, {"__newindex", m_newindex}, {"__tostring", m_tostring}, {"__eq", m_eq}, {NULL, NULL}};
+
 static const luaL_Reg tag_funcs[] = {{"add", tag_add}, {"remove", tag_remove}, {"has", tag_has},
                                      {"members", tag_members}, {NULL, NULL}};
 
 void qun_bind_member(lua_State *L) {
-  luaL_newmetatable(L, MEMBER_MT);
-  lua_pushcfunction(L, m_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, m_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, m_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, m_eq);
-  lua_setfield(L, -2, "__eq");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  qun_sandbox_newmetatable(L, MEMBER_MT, member_meta);
   lua_pop(L, 1);
   lua_pushcfunction(L, l_member);
   lua_setglobal(L, "member");

@@ -55,16 +55,10 @@ static void read_spec(lua_State *L, int t, const char *fn, struct qun_rp_spec *s
     qun_sandbox_error(L, "%s takes a table: %s{ total = \"88.88\", count = 20, split = \"lucky\", "
                          "expires = \"24h\", group = ..., note = ... }", fn, fn);
   static const char *const fields[] = {"total", "count", "split", "expires", "group", "note", NULL};
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    lua_pop(L, 1);
-    int ok = 0;
-    for (int i = 0; fields[i] && !ok; i++)
-      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
-    if (!ok)
-      qun_sandbox_error(L, "%s: unknown field '%s' (fields: total, count, split, expires, group, note)",
-                        fn, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1));
-  }
+  const char *unknown = qun_sandbox_unknown_field(L, t, fields);
+  if (unknown)
+    qun_sandbox_error(L, "%s: unknown field '%s' (fields: total, count, split, expires, group, note)", fn,
+                      unknown);
   memset(s, 0, sizeof *s);
   if (lua_getfield(L, t, "total") == LUA_TNIL)
     qun_sandbox_error(L, "%s: no total (the packet's money, e.g. total = \"88.88\")", fn);
@@ -315,21 +309,14 @@ int qun_bind_packet_message(lua_State *L, int idx) {
   return 1;
 }
 
+static const luaL_Reg packet_meta[] = {
+    {"__index", p_index}, {"__newindex", p_newindex}, {"__tostring", p_tostring}, {"__eq", p_eq}, {NULL, NULL}};
+
 static const luaL_Reg rp_funcs[] = {{"new", rp_new},   {"get", rp_get},   {"check", rp_check},
                                     {"fen", rp_fen},   {"yuan", rp_yuan}, {NULL, NULL}};
 
 void qun_bind_redpacket(lua_State *L) {
-  luaL_newmetatable(L, PACKET_MT);
-  lua_pushcfunction(L, p_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, p_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, p_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, p_eq);
-  lua_setfield(L, -2, "__eq");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  qun_sandbox_newmetatable(L, PACKET_MT, packet_meta);
   lua_pop(L, 1);
   luaL_newlib(L, rp_funcs);
   lua_setglobal(L, "redpacket");

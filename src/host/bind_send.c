@@ -139,16 +139,9 @@ static void card(lua_State *L, int t, struct lookup *lk, const char *what, json_
   if (!lua_istable(L, t))
     qun_sandbox_error(L, "send: %s is a table { title =, description =, url =, picture = }", what);
   static const char *const fields[] = {"title", "description", "url", "picture", NULL};
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    lua_pop(L, 1);
-    int ok = 0;
-    for (int i = 0; fields[i] && !ok; i++)
-      ok = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
-    if (!ok)
-      qun_sandbox_error(L, "send: %s: unknown field '%s' (title, description, url, picture)", what,
-                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
-  }
+  const char *unknown = qun_sandbox_unknown_field(L, t, fields);
+  if (unknown)
+    qun_sandbox_error(L, "send: %s: unknown field '%s' (title, description, url, picture)", what, unknown);
   json_t *o = json_object();
   if (key)
     json_object_set_new(parent, key, o);
@@ -237,19 +230,10 @@ static void push_message(lua_State *L, int msg, struct lookup *lk) {
     static const char *const fields[] = {"text", "markdown", "image", "link", "news", "mention", NULL};
     const char *kinds[5];
     int nkinds = 0;
-    lua_pushnil(L);
-    while (lua_next(L, msg)) {
-      lua_pop(L, 1);
-      int ok = -1;
-      for (int i = 0; fields[i] && ok < 0; i++)
-        if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0)
-          ok = i;
-      if (ok < 0) {
-        return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, "
-                                          "image, link, news, mention)",
-                                       lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
-      }
-    }
+    const char *unknown = qun_sandbox_unknown_field(L, msg, fields);
+    if (unknown)
+      return (void)qun_sandbox_error(L, "send: unknown message field '%s' (fields: text, markdown, image, "
+                                        "link, news, mention)", unknown);
     for (int i = 0; i < 5; i++) { /* the kinds present, in the order of fields[] */
       if (lua_getfield(L, msg, fields[i]) != LUA_TNIL)
         kinds[nkinds++] = fields[i];

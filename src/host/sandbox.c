@@ -113,6 +113,30 @@ int qun_sandbox_error(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
+void qun_sandbox_newmetatable(lua_State *L, const char *tname, const luaL_Reg *funcs) {
+  luaL_newmetatable(L, tname);
+  luaL_setfuncs(L, funcs, 0);
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+}
+
+const char *qun_sandbox_unknown_field(lua_State *L, int t, const char *const *known) {
+  t = lua_absindex(L, t);
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int i = 0;
+    while (k && known[i] && strcmp(known[i], k) != 0)
+      i++;
+    if (!k || !known[i]) {
+      lua_pop(L, 1); /* the key: the table still holds the string */
+      return k ? k : "?";
+    }
+  }
+  return NULL;
+}
+
 static void kill_now(lua_State *L, struct qun_sandbox *sb) {
   char msg[160];
   lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT, 1);

@@ -13,6 +13,7 @@
 #ifndef QUN_SANDBOX_H
 #define QUN_SANDBOX_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,17 @@ int64_t qun_sandbox_now_ms(lua_State *L);
 /* Raises a Lua error whose position is the innermost Lua line of the
  * playbook (C functions have none), e.g. "x.lua:12: message". */
 int qun_sandbox_error(lua_State *L, const char *fmt, ...);
+
+/* Creates the metatable tname in the registry (luaL_newmetatable) with the
+ * metamethods of funcs, locked: getmetatable() on its objects answers
+ * false, so a playbook can neither read nor change what all of them share.
+ * Leaves it on the stack. */
+void qun_sandbox_newmetatable(lua_State *L, const char *tname, const luaL_Reg *funcs);
+
+/* The first key of the table at t that is not one of known (a NULL-ended
+ * list): the key, "?" for a key that is not a string, or NULL when every
+ * key is known. For a binding's "unknown field" error. */
+const char *qun_sandbox_unknown_field(lua_State *L, int t, const char *const *known);
 
 /* A sentinel error value: raising it stops a chunk without it being an
  * error (qun info stops the script after its header). */

@@ -1,5 +1,6 @@
 /* claim.c — POST /redpacket/claim (see claim.h). */
 #include "ingest/claim.h"
+#include "ingest/event_in.h"
 #include "core/err.h"
 #include "core/timespec.h"
 
@@ -7,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_ID 128
 
 static char *dump(json_t *o) {
   char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -18,17 +17,6 @@ static char *dump(json_t *o) {
 
 static char *error_answer(const char *msg) {
   return dump(json_pack("{s:s}", "error", msg));
-}
-
-/* An id: 1 to MAX_ID characters, no control characters. */
-static int valid_id(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > MAX_ID)
-    return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    if (*p < ' ' || *p == 0x7f)
-      return 0;
-  return 1;
 }
 
 /* Checks the body: 0 with packet and member, or the status with *answer. */
@@ -51,9 +39,9 @@ static int read_body(json_t *j, const char **packet, const char **member, char *
   const char **outs[] = {packet, member};
   for (int i = 0; i < 2; i++) {
     v = json_object_get(j, names[i]);
-    if (!json_is_string(v) || !valid_id(json_string_value(v))) {
+    if (!json_is_string(v) || !qun_event_in_valid_id(json_string_value(v))) {
       snprintf(msg, sizeof msg, "\"%s\" must be the %s's id: a string of 1 to %d characters", names[i],
-               names[i], MAX_ID);
+               names[i], QUN_EVENT_IN_MAX_ID);
       *answer = error_answer(msg);
       return 422;
     }

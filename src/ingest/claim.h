@@ -8,7 +8,7 @@
  *   400/422 bad input, 503 the store failed (retry: a claim is made once).
  * This file reads the body and writes the answer; the claim itself is the
  * run's (a callback, so that ingest does not depend on the host).
- * Uses: jansson, core/err, core/timespec. */
+ * Uses: jansson, core/err, core/timespec, ingest/event_in (what an id is). */
 #ifndef QUN_CLAIM_H
 #define QUN_CLAIM_H
 

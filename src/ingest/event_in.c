@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ID 128
-
 int qun_event_in_time(const char *s, int64_t *ms) {
   char buf[64];
   int64_t t;
@@ -23,9 +21,9 @@ int qun_event_in_time(const char *s, int64_t *ms) {
   return 0;
 }
 
-static int valid_text(const char *s, size_t max) {
+int qun_event_in_valid_id(const char *s) {
   size_t n = strlen(s);
-  if (!n || n > max)
+  if (!n || n > QUN_EVENT_IN_MAX_ID)
     return 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
     if (*p < ' ' || *p == 0x7f)
@@ -89,12 +87,13 @@ int qun_event_in_read(json_t *o, int64_t now_ms, struct qun_event_in *ev, char *
     snprintf(err, errlen, "type \"%.64s\": use lower-case letters, digits and . _ - (e.g. \"link.click\")", ev->type);
     return -1;
   }
-  if (!ev->member || !valid_text(ev->member, MAX_ID)) {
+  if (!ev->member || !qun_event_in_valid_id(ev->member)) {
     snprintf(err, errlen, "no \"member\" (the member's id)");
     return -1;
   }
-  if ((ev->group && !valid_text(ev->group, MAX_ID)) || (ev->ext_id && !valid_text(ev->ext_id, MAX_ID))) {
-    snprintf(err, errlen, "\"%s\" must be 1 to %d characters", ev->group && !valid_text(ev->group, MAX_ID) ? "group" : "id", MAX_ID);
+  if ((ev->group && !qun_event_in_valid_id(ev->group)) || (ev->ext_id && !qun_event_in_valid_id(ev->ext_id))) {
+    snprintf(err, errlen, "\"%s\" must be 1 to %d characters",
+             ev->group && !qun_event_in_valid_id(ev->group) ? "group" : "id", QUN_EVENT_IN_MAX_ID);
     return -1;
   }
   json_t *at = json_object_get(o, "at"), *data = json_object_get(o, "data");

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ID 128
 #define MAX_COLUMNS 256
 
 struct imp {
@@ -40,16 +39,6 @@ static int row_fail(struct imp *im, int64_t row, const char *fmt, ...) {
   return -1;
 }
 
-static int valid_id(const char *s) {
-  size_t n = strlen(s);
-  if (!n || n > MAX_ID)
-    return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    if (*p < ' ' || *p == 0x7f)
-      return 0;
-  return 1;
-}
-
 /* ---- members ---- */
 
 struct member_row {
@@ -61,9 +50,9 @@ static int store_member(struct imp *im, int64_t row, const struct member_row *m)
   int64_t joined = -1;
   if (!m->id || !*m->id)
     return row_fail(im, row, "column \"id\" is empty");
-  if (!valid_id(m->id))
+  if (!qun_event_in_valid_id(m->id))
     return row_fail(im, row, "column \"id\": \"%.40s\" is not an id (1 to %d characters, no control characters)",
-                    m->id, MAX_ID);
+                    m->id, QUN_EVENT_IN_MAX_ID);
   if (m->joined && *m->joined && qun_event_in_time(m->joined, &joined) < 0)
     return row_fail(im, row, "column \"joined_at\": cannot read \"%s\" as a time (expected e.g. "
                     "\"2026-11-28 20:00\" or \"2026-11-28\")", m->joined);

@@ -265,21 +265,38 @@ static void close_loop(uv_loop_t *loop) {
   assert_int_equal(uv_loop_close(loop), 0);
 }
 
-static void test_live_webhook_keys(void **state) {
-  (void)state;
+/* A live harness on the wall clock: the sink, and in h a webhook channel
+ * "hook" that posts to the sink's path, with group g1 on it. Script the
+ * sink before the worker runs. */
+static struct sink *live_webhook(struct h *h, uv_loop_t *loop, const char *path) {
   struct sink *s = sink_start();
   assert_non_null(s);
-  struct h h;
-  h_init(&h, -1);
-  struct qun_channel *c = add_channel(&h, "hook", "webhook");
+  h_init(h, -1);
+  struct qun_channel *c = add_channel(h, "hook", "webhook");
   char url[128];
-  snprintf(url, sizeof url, "%s/qun", sink_base(s));
-  c->url = strdup(url), c->secret = strdup("s3cret-key");
-  add_group(&h, "g1", "hook");
+  snprintf(url, sizeof url, "%s%s", sink_base(s), path);
+  c->url = strdup(url);
+  add_group(h, "g1", "hook");
+  uv_loop_init(loop);
+  return s;
+}
+
+/* The end of every live test: the worker, its loop, the harness, the sink. */
+static void live_end(struct qun_worker *w, uv_loop_t *loop, struct h *h, struct sink *s) {
+  qun_worker_free(w);
+  close_loop(loop);
+  h_free(h);
+  sink_stop(s);
+}
+
+static void test_live_webhook_keys(void **state) {
+  (void)state;
+  struct h h;
+  uv_loop_t loop;
+  struct sink *s = live_webhook(&h, &loop, "/qun");
+  h.cfg.channels[0].secret = strdup("s3cret-key");
   queue(&h, "1/tick@0#1/group:g1", "hook", "group:g1", "one");
   queue(&h, "1/tick@0#2/group:g1", "hook", "group:g1", "two");
-  uv_loop_t loop;
-  uv_loop_init(&loop);
   struct qun_worker *w = worker(&h, &loop);
   qun_worker_load(w);
   run_loop(&loop, w, &h, 2, 5000);
@@ -300,30 +317,20 @@ static void test_live_webhook_keys(void **state) {
   sink_req_free(&r);
   assert_true(h.ncommitted >= 1);
   assert_non_null(strstr(h.lines, "\"ev\":\"send\",\"channel\":\"hook\",\"to\":\"group:g1\",\"msg\":{\"text\":\"two\"}"));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* 500, then 429 with Retry-After: 1, then a timeout, then 200: the message
  * goes out on the fourth attempt; each failed attempt is a line. */
 static void test_live_retries(void **state) {
   (void)state;
-  struct sink *s = sink_start();
+  struct h h;
+  uv_loop_t loop;
+  struct sink *s = live_webhook(&h, &loop, "/qun");
   sink_push(s, 500, NULL, "oops", 0);
   sink_push(s, 429, "Retry-After: 1", "slow down", 0);
   sink_push(s, 200, NULL, "{}", 900); /* longer than the 400 ms timeout */
-  struct h h;
-  h_init(&h, -1);
-  struct qun_channel *c = add_channel(&h, "hook", "webhook");
-  char url[128];
-  snprintf(url, sizeof url, "%s/qun", sink_base(s));
-  c->url = strdup(url);
-  add_group(&h, "g1", "hook");
   queue(&h, "k", "hook", "group:g1", "hi");
-  uv_loop_t loop;
-  uv_loop_init(&loop);
   struct qun_worker *w = worker(&h, &loop);
   qun_worker_load(w);
   int64_t t0 = wall_ms();
@@ -339,37 +346,24 @@ static void test_live_retries(void **state) {
   assert_non_null(strstr(h.lines, "\"error\":\"webhook: HTTP 500\"}"));
   assert_non_null(strstr(h.lines, "\"error\":\"webhook: HTTP 429 (too many requests)\"}"));
   assert_non_null(strstr(h.lines, "\"error\":\"webhook: Timeout was reached\"}"));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* A permanent refusal is a dead letter with the platform's words. */
 static void test_live_dead_letter(void **state) {
   (void)state;
-  struct sink *s = sink_start();
-  sink_default(s, 400, "bad payload");
   struct h h;
-  h_init(&h, -1);
-  struct qun_channel *c = add_channel(&h, "hook", "webhook");
-  char url[128];
-  snprintf(url, sizeof url, "%s/qun?token=abc", sink_base(s));
-  c->url = strdup(url);
-  add_group(&h, "g1", "hook");
-  queue(&h, "k", "hook", "group:g1", "hi");
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  struct sink *s = live_webhook(&h, &loop, "/qun?token=abc");
+  sink_default(s, 400, "bad payload");
+  queue(&h, "k", "hook", "group:g1", "hi");
   struct qun_worker *w = worker(&h, &loop);
   qun_worker_load(w);
   run_loop(&loop, w, &h, 1, 5000);
   assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_DEAD), 1);
   assert_int_equal(sink_count(s), 1);
   assert_non_null(strstr(h.lines, "\"ev\":\"dropped\",\"to\":\"group:g1\",\"reason\":\"failed\",\"job\":\"j\",\"error\":\"webhook: HTTP 400 bad payload\"}"));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* The worker goes away with a request in flight (a crash, a stop): the
@@ -377,18 +371,11 @@ static void test_live_dead_letter(void **state) {
  * same idempotency key, so the receiver can tell. */
 static void test_in_flight_sent_again_same_key(void **state) {
   (void)state;
-  struct sink *s = sink_start();
-  sink_push(s, 200, NULL, "{}", 300);
   struct h h;
-  h_init(&h, -1);
-  struct qun_channel *c = add_channel(&h, "hook", "webhook");
-  char url[128];
-  snprintf(url, sizeof url, "%s/qun", sink_base(s));
-  c->url = strdup(url);
-  add_group(&h, "g1", "hook");
-  queue(&h, "the-key", "hook", "group:g1", "hi");
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  struct sink *s = live_webhook(&h, &loop, "/qun");
+  sink_push(s, 200, NULL, "{}", 300);
+  queue(&h, "the-key", "hook", "group:g1", "hi");
   struct qun_worker *w = worker(&h, &loop);
   qun_worker_load(w);
   qun_worker_run(w);
@@ -414,10 +401,7 @@ static void test_in_flight_sent_again_same_key(void **state) {
   const char *first = strstr(h.lines, "\"ev\":\"send\"");
   assert_non_null(first);
   assert_null(strstr(first + 1, "\"ev\":\"send\""));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* Every channel type, live through libcurl to the sink: the bytes that
@@ -515,10 +499,7 @@ static void test_every_channel_through_the_sink(void **state) {
   assert_null(strstr(h.lines, "wk-123456"));
   assert_null(strstr(h.lines, "SEC-ding"));
   assert_null(strstr(h.lines, "123456:ABC"));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* The platforms' throttling codes hold the channel and retry; their
@@ -550,10 +531,7 @@ static void test_platform_codes(void **state) {
   assert_int_equal(qun_store_out_count(h.st, 1, QUN_OUT_DEAD), 1);
   assert_non_null(strstr(h.lines, "93000"));
   assert_null(strstr(h.lines, "the-robot-key"));
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 /* An outcome decided in a timer callback (a request timing out) is
@@ -571,19 +549,12 @@ static void stop_when_committed(void *ud) {
 
 static void test_timeout_outcome_not_held(void **state) {
   (void)state;
-  struct sink *s = sink_start();
+  struct h h;
+  uv_loop_t loop;
+  struct sink *s = live_webhook(&h, &loop, "/qun");
   sink_default(s, 200, "{}");
   sink_push(s, 200, NULL, "{}", 2500); /* answers long after the 200 ms timeout */
-  struct h h;
-  h_init(&h, -1);
-  struct qun_channel *c = add_channel(&h, "hook", "webhook");
-  char url[128];
-  snprintf(url, sizeof url, "%s/qun", sink_base(s));
-  c->url = strdup(url);
-  add_group(&h, "g1", "hook");
   queue(&h, "k", "hook", "group:g1", "hi");
-  uv_loop_t loop;
-  uv_loop_init(&loop);
   stop_loop = &loop;
   struct qun_worker_opts o = {.store = h.st, .run_id = 1, .cfg = &h.cfg, .loop = &loop, .now = h_now,
                               .emit = h_emit, .emit_line = h_emit_line, .committed = stop_when_committed,
@@ -601,10 +572,7 @@ static void test_timeout_outcome_not_held(void **state) {
   if (took > 2000)
     fail_msg("the timed-out request's outcome took %lld ms to be committed", (long long)took);
   uv_close((uv_handle_t *)&dog, NULL);
-  qun_worker_free(w);
-  close_loop(&loop);
-  h_free(&h);
-  sink_stop(s);
+  live_end(w, &loop, &h, s);
 }
 
 static int setup(void **state) {

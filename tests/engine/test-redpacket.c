@@ -17,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "textfile.h"
+
 #include "core/err.h"
 #include "core/tz.h"
 #include "deliver/channel.h"
@@ -37,13 +40,6 @@ static int64_t local_ms(const char *s) { /* "2026-11-22 10:00[:ss]" in Shanghai 
   sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec);
   struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
   return qun_tz_mktime(&tm) * 1000;
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
 }
 
 /* Requests the dry-run's recording sink saw (the payout webhook's). */
@@ -101,42 +97,6 @@ static struct qun_run *open_at(struct qun_store *st, const char *file, const cha
   if (qun_run_open(&o, &r, err, 1024) < 0)
     return NULL;
   return r;
-}
-
-/* The transcript's lines from line `from` on. */
-static char *read_lines(int from) {
-  static char buf[1 << 17];
-  FILE *f = fopen(transcript, "r");
-  assert_non_null(f);
-  char line[8192];
-  size_t n = 0;
-  int k = 0;
-  buf[0] = '\0';
-  while (fgets(line, sizeof line, f))
-    if (k++ >= from)
-      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", line);
-  fclose(f);
-  return buf;
-}
-
-static int count_in(const char *text, const char *needle) {
-  int n = 0;
-  for (const char *p = text; (p = strstr(p, needle)); p++)
-    n++;
-  return n;
-}
-
-static int64_t sql_int(const char *sql) {
-  sqlite3 *d;
-  sqlite3_stmt *s;
-  assert_int_equal(sqlite3_open(dbpath, &d), SQLITE_OK);
-  if (sqlite3_prepare_v2(d, sql, -1, &s, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(d));
-  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-  int64_t v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(d);
-  return v;
 }
 
 static char *sql_text(const char *sql) {
@@ -216,7 +176,7 @@ static void test_countdown(void **state) {
   assert_int_equal(qun_run_warnings(r, &w), 3); /* the 3h mark is not news any more */
   qun_run_until(r, local_ms("2026-11-28 23:00"));
   qun_run_close(r);
-  assert_string_equal(read_lines(0),
+  assert_string_equal(read_lines(transcript, 0),
       "{\"t\":\"2026-11-28T19:30:00+08:00\",\"ev\":\"skipped\",\"job\":\"countdown@1795874400-3h\",\"due\":\"2026-11-28T19:00:00+08:00\",\"reason\":\"already past when the run first started\"}\n"
       "{\"t\":\"2026-11-28T20:00:00+08:00\",\"ev\":\"log\",\"job\":\"countdown@1795874400-2h\",\"due\":\"2026-11-28T20:00:00+08:00\",\"message\":\"left 7200 2小时 / 还剩 2小时\"}\n"
       "{\"t\":\"2026-11-28T20:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"text\":\"还剩 2小时!\"},\"job\":\"countdown@1795874400-2h\",\"due\":\"2026-11-28T20:00:00+08:00\",\"late_ms\":0}\n"
@@ -334,7 +294,7 @@ static void test_packets(void **state) {
            "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"load\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"p same 1000 5 lucky g1 恭喜发财\"}\n"
            "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\",\"msg\":{\"redpacket\":{\"id\":\"%s\",\"total\":\"10.00\",\"count\":5,\"note\":\"恭喜发财\",\"url\":\"https://shop.example/rp/%s\",\"expires\":\"2026-11-23T11:00:00+08:00\"}},\"job\":\"load\",\"due\":\"2026-11-23T09:00:00+08:00\",\"late_ms\":0}\n",
            p, q, p, p);
-  assert_string_equal(read_lines(0), want);
+  assert_string_equal(read_lines(transcript, 0), want);
 
   /* Claims by event: m1, m2; m1 again; an unknown packet; no packet. */
   int64_t t = local_ms("2026-11-23 09:05");
@@ -346,10 +306,10 @@ static void test_packets(void **state) {
   assert_true(qun_store_event_add(st, "redpacket.claim", "m4", NULL, t, "{}", t) > 0);
   assert_int_equal(qun_run_poll_events(r), 5);
   assert_int_equal(qun_run_poll_events(r), 2); /* the two redpacket.claimed events */
-  const char *tr = read_lines(4);
+  const char *tr = read_lines(transcript, 4);
   char line[512];
-  int64_t f1 = sql_int("SELECT fen FROM claims WHERE member = 'm1'");
-  int64_t f2 = sql_int("SELECT fen FROM claims WHERE member = 'm2'");
+  int64_t f1 = db_int(dbpath, "SELECT fen FROM claims WHERE member = 'm1'");
+  int64_t f2 = db_int(dbpath, "SELECT fen FROM claims WHERE member = 'm2'");
   snprintf(line, sizeof line, "\"ev\":\"redpacket\",\"op\":\"claim\",\"packet\":\"%s\",\"member\":\"m1\",\"fen\":%lld,\"seq\":1}", p, (long long)f1);
   assert_int_equal(count_in(tr, line), 1);
   snprintf(line, sizeof line, "\"ev\":\"redpacket\",\"op\":\"claim\",\"packet\":\"%s\",\"member\":\"m2\",\"fen\":%lld,\"seq\":2}", p, (long long)f2);
@@ -381,12 +341,12 @@ static void test_packets(void **state) {
 
   /* p:claim in a handler: q is even, 1.00 each; a second claim is refused. */
   qun_run_until(r, local_ms("2026-11-23 09:15"));
-  tr = read_lines(0);
+  tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"message\":\"m9: 100, again: nil already claimed, left 200 in 2\""), 1);
   /* A claim in a handler that raises is rolled back with it. */
   qun_run_until(r, local_ms("2026-11-23 09:25"));
-  assert_int_equal(sql_int("SELECT count(*) FROM claims WHERE member = 'm8'"), 0);
-  assert_int_equal(count_in(read_lines(0), "changed my mind"), 1);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM claims WHERE member = 'm8'"), 0);
+  assert_int_equal(count_in(read_lines(transcript, 0), "changed my mind"), 1);
 
   /* In-process claims (the HTTP endpoint's call): until no shares are left. */
   struct qun_rp_claim c;
@@ -398,39 +358,39 @@ static void test_packets(void **state) {
   assert_int_equal(qun_run_rp_claim_tx(r, p, "m1", &c, err, sizeof err), QUN_EEXIST);
   assert_int_equal(c.fen, f1);
   assert_int_equal(qun_run_rp_claim_tx(r, "nosuchpacket", "m1", &c, err, sizeof err), QUN_ENOENT);
-  assert_int_equal(sql_int("SELECT sum(fen) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 1000);
-  assert_int_equal(sql_int("SELECT count(*) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 5);
+  assert_int_equal(db_int(dbpath, "SELECT sum(fen) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 1000);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM claims WHERE packet = (SELECT id FROM packets WHERE total = 1000)"), 5);
   /* q expired at 09:30: refused, and refunded by the host job. */
   qun_run_until(r, local_ms("2026-11-23 09:40"));
   assert_int_equal(qun_run_rp_claim_tx(r, q, "m7", &c, err, sizeof err), QUN_ESTATE);
   snprintf(line, sizeof line, "{\"t\":\"2026-11-23T09:30:00+08:00\",\"ev\":\"redpacket\",\"op\":\"refund\",\"packet\":\"%s\",\"member\":null,\"fen\":200}", q);
-  assert_int_equal(count_in(read_lines(0), line), 1);
+  assert_int_equal(count_in(read_lines(transcript, 0), line), 1);
   qun_run_close(r);
 
   /* A restart: the top level finds the same packets (no new line, no new
    * send); nothing is paid twice. */
-  int lines_before = count_in(read_lines(0), "\n");
-  int outbox_before = (int)sql_int("SELECT count(*) FROM outbox");
+  int lines_before = count_in(read_lines(transcript, 0), "\n");
+  int outbox_before = (int)db_int(dbpath, "SELECT count(*) FROM outbox");
   r = open_at(st, pb("packets.lua"), "2026-11-23 10:00", err);
   assert_non_null(r);
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox"), outbox_before);
-  assert_int_equal(count_in(read_lines(lines_before), "\"op\":\"new\""), 0);
-  assert_int_equal(count_in(read_lines(lines_before), "\"ev\":\"send\""), 0);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox"), outbox_before);
+  assert_int_equal(count_in(read_lines(transcript, lines_before), "\"op\":\"new\""), 0);
+  assert_int_equal(count_in(read_lines(transcript, lines_before), "\"ev\":\"send\""), 0);
   /* p expires at 11:00: everything was claimed, the refund is 0. */
   qun_run_until(r, local_ms("2026-11-23 12:00"));
   snprintf(line, sizeof line, "\"op\":\"refund\",\"packet\":\"%s\",\"member\":null,\"fen\":0}", p);
-  assert_int_equal(count_in(read_lines(0), line), 1);
+  assert_int_equal(count_in(read_lines(transcript, 0), line), 1);
   qun_run_close(r);
 
   /* The ledger balances, packet by packet, in one query. */
   assert_int_equal(qun_store_rp_unbalanced(st), 0);
-  assert_int_equal(sql_int("SELECT count(*) FROM rp_balance WHERE claimed + refund != total"), 0);
-  assert_int_equal(sql_int("SELECT count(*) FROM rp_balance"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM rp_balance WHERE claimed + refund != total"), 0);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM rp_balance"), 2);
   /* Payouts: one per claim (m1 m2 m9 m3 m4 m5), keys = bill numbers,
    * each with the claim's amount. */
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 6);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox o JOIN claims c ON c.billno = o.key "
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 6);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox o JOIN claims c ON c.billno = o.key "
                            "WHERE json_extract(o.msg, '$.payout.fen') = c.fen "
                            "AND json_extract(o.msg, '$.payout.member') = c.member"), 6);
   assert_int_equal(nreqs, 6);
@@ -467,10 +427,10 @@ static void test_same_instant_events(void **state) {
   qun_store_event_add(st, "purchase", "m2", "g1", t, NULL, t);
   assert_int_equal(qun_run_poll_events(r), 2);
   qun_run_until(r, local_ms("2026-11-23 09:05"));
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM jobs WHERE handler = 'thanks'"), 2);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox"), 2);
-  assert_int_equal(count_in(read_lines(0), "\"message\":\"thanks "), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM jobs WHERE handler = 'thanks'"), 2);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox"), 2);
+  assert_int_equal(count_in(read_lines(transcript, 0), "\"message\":\"thanks "), 2);
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -503,11 +463,11 @@ static void test_payout_not_capped(void **state) {
   assert_int_equal(qun_run_poll_events(r), 1);
   assert_int_equal(qun_run_poll_events(r), 1); /* redpacket.claimed: the thank-you */
   qun_run_until(r, local_ms("2026-11-23 09:20"));
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"to\":\"member:m1\",\"msg\":{\"text\":\"谢谢 一\"}"), 1);
   /* The cap still holds for messages: the second one that day is dropped. */
   assert_int_equal(count_in(tr, "\"ev\":\"dropped\",\"to\":\"member:m1\",\"reason\":\"member_cap\",\"job\":\"again\""), 1);
-  assert_int_equal(sql_int("SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 1);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM outbox WHERE target LIKE 'payout:%'"), 1);
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -539,7 +499,7 @@ static void test_tostring_raises(void **state) {
            "{\"t\":\"2026-11-23T09:01:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:g1\","
            "\"msg\":{\"text\":\"好!\"},\"job\":\"y\",\"due\":\"2026-11-23T09:01:00+08:00\",\"late_ms\":0}\n",
            file, file);
-  assert_string_equal(read_lines(0), want);
+  assert_string_equal(read_lines(transcript, 0), want);
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -557,7 +517,7 @@ static void test_rain(void **state) {
     fail_msg("%s", err);
   /* The plan: 100.01 元 in 4 packets, the extra fen to the first; spread
    * over 10 minutes. */
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   int64_t at = local_ms("2026-11-28 19:00") / 1000;
   char line[256];
   static const int offs[] = {0, 150, 300, 450};
@@ -573,7 +533,7 @@ static void test_rain(void **state) {
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-28 20:00"));
   qun_run_close(r);
-  tr = read_lines(0);
+  tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"op\":\"new\""), 4);
   assert_int_equal(count_in(tr, "\"msg\":{\"redpacket\":"), 4);
   assert_int_equal(count_in(tr, "\"note\":\"红包雨\""), 4);
@@ -584,8 +544,8 @@ static void test_rain(void **state) {
     snprintf(line, sizeof line, "\"member\":null,\"fen\":%d,\"count\":5,\"split\":\"lucky\",\"group\":\"g1\"", fens[i]);
     assert_true(count_in(tr, line) >= 1);
   }
-  assert_int_equal(sql_int("SELECT sum(total) FROM packets"), 10001);
-  assert_int_equal(sql_int("SELECT count(*) FROM packets"), 4);
+  assert_int_equal(db_int(dbpath, "SELECT sum(total) FROM packets"), 10001);
+  assert_int_equal(db_int(dbpath, "SELECT count(*) FROM packets"), 4);
   qun_store_close(st);
 }
 

@@ -26,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "sink.h"
+#include "textfile.h"
 
 #define TOKEN "restart-token-0123456789abcdef"
 #define PACKETS 4
@@ -36,13 +38,6 @@
 static char dir[256], playbook[300], config[300], db[300], url[128], listen_addr[64];
 static struct sink *sink;
 static char ids[PACKETS][32];
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -73,36 +68,10 @@ static struct {
 static int nacks, stop_clients, posted, events;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-struct buf {
-  char data[1024];
-  size_t len;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  struct buf *b = ud;
-  size_t k = size * n;
-  if (b->len + k < sizeof b->data) {
-    memcpy(b->data + b->len, p, k);
-    b->len += k;
-    b->data[b->len] = '\0';
-  }
-  return k;
-}
-
-static long post(CURL *c, const char *path, const char *body, struct buf *out) {
-  char u[256];
-  snprintf(u, sizeof u, "%s%s", url, path);
-  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-  h = curl_slist_append(h, "Authorization: Bearer " TOKEN);
+static long post(CURL *c, const char *path, const char *body, struct http_answer *out) {
+  struct curl_slist *h;
   curl_easy_reset(c);
-  curl_easy_setopt(c, CURLOPT_URL, u);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-  out->len = 0;
-  out->data[0] = '\0';
+  http_prepare(c, url, path, TOKEN, body, 3000, out, &h);
   long code = 0;
   if (curl_easy_perform(c) == CURLE_OK)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -117,7 +86,7 @@ static void *claimant(void *arg) {
     int p = (int)(rand_r(&seed) % PACKETS);
     char member[16], body[160];
     snprintf(member, sizeof member, "m%u", rand_r(&seed) % MEMBERS);
-    struct buf b;
+    struct http_answer b;
     if (rand_r(&seed) % 4 == 0) { /* a claim event, handled by the host */
       snprintf(body, sizeof body, "{\"type\":\"redpacket.claim\",\"member\":\"%s\",\"data\":{\"packet\":\"%s\"}}",
                member, ids[p]);

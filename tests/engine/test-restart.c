@@ -24,16 +24,10 @@
 #include <unistd.h>
 
 #include "sink.h"
+#include "textfile.h"
 
 static char dir[256], playbook[300], config[300], db[300], transcript[300];
 static struct sink *sink;
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
 
 static pid_t start_daemon(void) {
   pid_t pid = fork();

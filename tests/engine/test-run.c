@@ -17,6 +17,7 @@
 #include "host/config.h"
 #include "host/run.h"
 #include "store/store.h"
+#include "textfile.h"
 
 static char dir[64], transcript[128];
 
@@ -43,22 +44,6 @@ static struct qun_run *open_run(struct qun_store *st, const char *file, const ch
   return r;
 }
 
-/* The transcript's lines, from line `from` on, joined with '\n'. */
-static char *read_lines(int from) {
-  static char buf[1 << 16];
-  FILE *f = fopen(transcript, "r");
-  assert_non_null(f);
-  char line[4096];
-  size_t n = 0;
-  int k = 0;
-  buf[0] = '\0';
-  while (fgets(line, sizeof line, f))
-    if (k++ >= from)
-      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", line);
-  fclose(f);
-  return buf;
-}
-
 static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "/tmp/qun-run-XXXXXX");
@@ -81,7 +66,7 @@ static void test_daily_week(void **state) {
   struct qun_run *r = open_run(st, "daily.lua", "2026-11-22 10:00", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-25 09:00"));
-  assert_string_equal(read_lines(0),
+  assert_string_equal(read_lines(transcript, 0),
       "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"morning Mon\"}\n"
       "{\"t\":\"2026-11-24T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-24T09:00:00+08:00\",\"message\":\"morning Tue\"}\n"
       "{\"t\":\"2026-11-24T12:00:00+08:00\",\"ev\":\"log\",\"job\":\"once\",\"due\":\"2026-11-24T12:00:00+08:00\",\"message\":\"once\"}\n"
@@ -92,14 +77,14 @@ static void test_daily_week(void **state) {
   r = open_run(st, "daily.lua", "2026-11-26 09:05", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-26 12:00"));
-  assert_string_equal(read_lines(4),
+  assert_string_equal(read_lines(transcript, 4),
       "{\"t\":\"2026-11-26T09:05:00+08:00\",\"ev\":\"log\",\"job\":\"morning\",\"due\":\"2026-11-26T09:00:00+08:00\",\"message\":\"morning Thu\"}\n");
   qun_run_close(r);
   /* Restart on Sunday: Friday and Saturday are past the grace. */
   r = open_run(st, "daily.lua", "2026-11-29 10:00", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-30 09:00"));
-  assert_string_equal(read_lines(5),
+  assert_string_equal(read_lines(transcript, 5),
       "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-27T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
       "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-28T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
       "{\"t\":\"2026-11-29T10:00:00+08:00\",\"ev\":\"skipped\",\"job\":\"morning\",\"due\":\"2026-11-29T09:00:00+08:00\",\"reason\":\"missed by more than the grace (10m)\"}\n"
@@ -124,11 +109,11 @@ static void test_raising_handler_leaves_no_trace(void **state) {
            "{\"t\":\"2026-11-22T11:00:00+08:00\",\"ev\":\"error\",\"job\":\"bad\",\"message\":\"%s:5: boom\"}\n"
            "{\"t\":\"2026-11-22T12:00:00+08:00\",\"ev\":\"error\",\"job\":\"bad\",\"message\":\"%s:5: boom\"}\n",
            path, path);
-  assert_string_equal(read_lines(0), want);
+  assert_string_equal(read_lines(transcript, 0), want);
   assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_PENDING), 0);
   assert_int_equal(qun_store_jobs_count(st, 1, QUN_JOB_DONE), 0);
   qun_run_until(r, local_ms("2026-11-22 14:00")); /* the jobs.never that was rolled back never fires */
-  assert_null(strstr(read_lines(0), "never"));
+  assert_null(strstr(read_lines(transcript, 0), "never"));
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -146,7 +131,7 @@ static void test_jobs_and_cancel(void **state) {
   r = open_run(st, "jobs.lua", "2026-11-23 10:50", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-23 13:00"));
-  assert_string_equal(read_lines(0),
+  assert_string_equal(read_lines(transcript, 0),
       "{\"t\":\"2026-11-23T10:00:00+08:00\",\"ev\":\"log\",\"job\":\"start\",\"due\":\"2026-11-23T10:00:00+08:00\",\"message\":\"cancelled: true\"}\n"
       "{\"t\":\"2026-11-23T10:30:00+08:00\",\"ev\":\"log\",\"job\":\"remind\",\"due\":\"2026-11-23T10:30:00+08:00\",\"message\":\"remind m3 3\"}\n"
       "{\"t\":\"2026-11-23T11:00:00+08:00\",\"ev\":\"log\",\"job\":\"remind\",\"due\":\"2026-11-23T11:00:00+08:00\",\"message\":\"remind m1 1\"}\n");
@@ -180,7 +165,7 @@ static void test_events_once(void **state) {
       "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"log\",\"job\":\"on order\",\"due\":\"2026-11-23T09:00:00+08:00\",\"message\":\"order m3 in g2\"}\n"
       "{\"t\":\"2026-11-23T09:00:00+08:00\",\"ev\":\"event\",\"type\":\"unheard\",\"member\":\"m4\",\"group\":null,\"data\":null}\n",
       path);
-  assert_string_equal(read_lines(0), want);
+  assert_string_equal(read_lines(transcript, 0), want);
   qun_run_close(r);
   /* A restart does not dispatch them again. */
   r = open_run(st, "events.lua", "2026-11-23 09:30", 600000, err);
@@ -188,13 +173,6 @@ static void test_events_once(void **state) {
   assert_int_equal(qun_run_poll_events(r), 0);
   qun_run_close(r);
   qun_store_close(st);
-}
-
-static int count_in(const char *text, const char *needle) {
-  int n = 0;
-  for (const char *p = text; (p = strstr(p, needle)); p++)
-    n++;
-  return n;
 }
 
 /* The HTTP endpoint's group commit, as the daemon drives it: events
@@ -222,7 +200,7 @@ static void test_group_commit_holds_effects(void **state) {
   assert_int_equal(qun_store_rollback(st), 0);
   qun_run_after_commit(r, 0);
   qun_run_until(r, local_ms("2026-11-23 12:00"));
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"message\":\"tick\""), 1);
   assert_int_equal(count_in(tr, "\"message\":\"welcome m1\""), 1);
   assert_int_equal(count_in(tr, "welcome m2"), 0);
@@ -255,7 +233,7 @@ static void test_tiers_from_events(void **state) {
     qun_run_poll_events(r);
   }
   qun_run_until(r, local_ms("2026-11-23 12:00"));
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   /* Each change once: m1 → A at its third click, m2 → A+ then out at the
    * purchase, m3 → S (clicks do not demote it), m4 → B at the sixth. */
   assert_int_equal(count_in(tr, "\"ev\":\"tier\""), 5);
@@ -301,7 +279,7 @@ static void test_member_set(void **state) {
   }
   qun_store_event_add(st, "checkin", "new1", "g1", t, NULL, t); /* unknown to the store: added */
   qun_run_poll_events(r);
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"message\":\"m1 has 10\""), 1);
   assert_int_equal(count_in(tr, "\"message\":\"m1 has 20\""), 1);
   assert_int_equal(count_in(tr, "\"message\":\"m1 has 30\""), 1); /* the refund's 0 rolled back */
@@ -342,7 +320,7 @@ static void test_members_count(void **state) {
     qun_store_event_add(st, evs[i].type, evs[i].member, i == 1 ? "g2" : "g1", t, NULL, t);
     qun_run_poll_events(r);
   }
-  const char *tr = read_lines(0);
+  const char *tr = read_lines(transcript, 0);
   assert_int_equal(count_in(tr, "\"message\":\"joined: all 6, g1 4, g2 2, vip 2, g1 vip 1, A 2, g1 A 1\""), 1);
   assert_int_equal(count_in(tr, "\"message\":\"left: all 6, g1 3, g2 2, vip 2, g1 vip 0, A 2, g1 A 0\""), 1);
   assert_int_equal(count_in(tr, "members.count{}: where is a Lua function the store cannot count with"), 1);
@@ -382,7 +360,7 @@ static void test_send_policies(void **state) {
       "{\"t\":\"2026-11-23T23:00:00+08:00\",\"ev\":\"deferred\",\"to\":\"group:sh-1\",\"reason\":\"quiet_hours\",\"job\":\"late\",\"until\":\"2026-11-24T08:00:00+08:00\"}\n"
       "{\"t\":\"2026-11-24T08:00:00+08:00\",\"ev\":\"send\",\"channel\":\"console\",\"to\":\"group:sh-1\",\"msg\":{\"text\":\"晚安\"},\"job\":\"late\",\"due\":\"2026-11-23T23:00:00+08:00\",\"late_ms\":32400000}\n",
       path, path);
-  const char *got = read_lines(0);
+  const char *got = read_lines(transcript, 0);
   /* The m2 line: sorted by member id after m1's; its name falls back to the id. */
   if (!strstr(got, "\"to\":\"member:m2\",\"msg\":{\"text\":\"m2,今天签到了吗?\"}"))
     fail_msg("no line for m2 in:\n%s", got);
@@ -410,7 +388,7 @@ static void expect_error(const char *file, int line, const char *msg) {
   } else { /* an error in a handler, in the transcript */
     assert_non_null(r);
     qun_run_until(r, local_ms("2026-11-23 11:00"));
-    assert_non_null(strstr(read_lines(0), msg));
+    assert_non_null(strstr(read_lines(transcript, 0), msg));
     qun_run_close(r);
   }
   qun_store_close(st);
@@ -453,7 +431,7 @@ static void test_selector_lists(void **state) {
   struct qun_run *r = open_run(st, "selector_lists.lua", "2026-11-23 09:00", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-23 11:00"));
-  const char *got = read_lines(0);
+  const char *got = read_lines(transcript, 0);
   static const char *const to[] = {"member:m1", "member:m2", "member:m5"};
   for (int i = 0; i < 3; i++) {
     char want[128];
@@ -499,7 +477,7 @@ static void test_send_kinds(void **state) {
       "{\"t\":\"2026-11-23T09:07:00+08:00\",\"ev\":\"error\",\"job\":\"news9\",\"message\":\"%s:19: send: news is a list of 1 to 8 cards { title =, url =, ... }\"}\n"
       "{\"t\":\"2026-11-23T09:08:00+08:00\",\"ev\":\"error\",\"job\":\"who\",\"message\":\"%s:21: send: mention is \\\"all\\\" or a list of members, not \\\"everyone\\\"\"}\n",
       dirpath, p, p, p, p, p, p, p, p);
-  assert_string_equal(read_lines(0), want);
+  assert_string_equal(read_lines(transcript, 0), want);
   qun_run_close(r);
   qun_store_close(st);
 }
@@ -519,7 +497,7 @@ static void test_relative_times_anchor(void **state) {
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-12-06 10:00"));
   qun_run_close(r);
-  assert_string_equal(read_lines(0),
+  assert_string_equal(read_lines(transcript, 0),
       "{\"t\":\"2026-11-28T20:00:00+08:00\",\"ev\":\"log\",\"job\":\"sale@1795867200\",\"due\":\"2026-11-28T20:00:00+08:00\",\"message\":\"sale 2026-11-28 20:00\"}\n"
       "{\"t\":\"2026-11-28T21:00:00+08:00\",\"ev\":\"log\",\"job\":\"late@1795870800\",\"due\":\"2026-11-28T21:00:00+08:00\",\"message\":\"late\"}\n");
   qun_store_close(st);
@@ -535,7 +513,7 @@ static void test_twin_jobs(void **state) {
   struct qun_run *r = open_run(st, "twins.lua", "2026-11-23 09:00", 600000, err);
   assert_non_null(r);
   qun_run_until(r, local_ms("2026-11-23 11:00"));
-  const char *got = read_lines(0);
+  const char *got = read_lines(transcript, 0);
   static const char *const texts[] = {"hello 1", "hello 2", "bye 1", "bye 2"};
   for (int i = 0; i < 4; i++) {
     char want[64];

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -23,7 +22,10 @@
 #include <unistd.h>
 
 #include "deliver/channel.h"
+#include "db.h"
+#include "listen.h"
 #include "sink.h"
+#include "textfile.h"
 
 #define TOKEN "claim-token-0123456789abcdef"
 #define SECRET "payout-secret-0123456789"
@@ -34,67 +36,10 @@ static pid_t daemon_pid;
 static struct sink *sink;
 static char ten[32], short_one[32];
 
-struct buf {
-  char data[2048];
-  size_t len;
-};
+#define TIMEOUT_MS 30000
 
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  struct buf *b = ud;
-  size_t k = size * n;
-  if (b->len + k < sizeof b->data) {
-    memcpy(b->data + b->len, p, k);
-    b->len += k;
-    b->data[b->len] = '\0';
-  }
-  return k;
-}
-
-static CURL *request(const char *path, const char *token, const char *body, struct buf *out,
-                     struct curl_slist **hdrs) {
-  CURL *c = curl_easy_init();
-  char u[256], auth[128];
-  snprintf(u, sizeof u, "%s%s", url, path);
-  curl_easy_setopt(c, CURLOPT_URL, u);
-  *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-  if (token) {
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    *hdrs = curl_slist_append(*hdrs, auth);
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
-  if (body)
-    curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-  out->len = 0;
-  out->data[0] = '\0';
-  return c;
-}
-
-static long call(const char *path, const char *token, const char *body, struct buf *out) {
-  struct curl_slist *h;
-  CURL *c = request(path, token, body, out, &h);
-  long code = 0;
-  assert_int_equal(curl_easy_perform(c), CURLE_OK);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(h);
-  return code;
-}
-
-static int64_t sql_int(const char *sql) {
-  sqlite3 *d;
-  sqlite3_stmt *s;
-  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
-  sqlite3_busy_timeout(d, 5000);
-  if (sqlite3_prepare_v2(d, sql, -1, &s, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(d));
-  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-  int64_t n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(d);
-  return n;
+static long call(const char *path, const char *token, const char *body, struct http_answer *out) {
+  return http_call(url, path, token, body, TIMEOUT_MS, out);
 }
 
 static void packet_id(const char *note, char *out, size_t n) {
@@ -112,7 +57,7 @@ static void packet_id(const char *note, char *out, size_t n) {
 
 static void test_bad_requests(void **state) {
   (void)state;
-  struct buf b;
+  struct http_answer b;
   char body[256];
   snprintf(body, sizeof body, "{\"packet\":\"%s\",\"member\":\"m1\"}", ten);
   static const struct { const char *token, *body; long code; const char *answer; } cases[] = {
@@ -134,41 +79,26 @@ static void test_bad_requests(void **state) {
     if (code != cases[i].code || strcmp(b.data, cases[i].answer) != 0)
       fail_msg("case %zu: %ld %s", i, code, b.data);
   }
-  struct curl_slist *h;
-  CURL *c = request("/redpacket/claim", TOKEN, NULL, &b, &h); /* a GET */
-  assert_int_equal(curl_easy_perform(c), CURLE_OK);
-  long code;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(h);
-  assert_int_equal(code, 405);
+  assert_int_equal(call("/redpacket/claim", TOKEN, NULL, &b), 405); /* a GET */
   assert_string_equal(b.data, "{\"error\":\"use POST /redpacket/claim\"}");
-  assert_int_equal(sql_int("SELECT count(*) FROM claims"), 0); /* nothing claimed */
+  assert_int_equal(db_int(db, "SELECT count(*) FROM claims"), 0); /* nothing claimed */
 }
 
 static void test_concurrent_claims(void **state) {
   (void)state;
-  CURLM *m = curl_multi_init();
-  CURL *easy[CLIENTS];
-  struct buf out[CLIENTS];
-  struct curl_slist *hdrs[CLIENTS];
+  static struct http_answer out[CLIENTS];
+  char bodies[CLIENTS][128];
+  const char *body_of[CLIENTS];
+  long codes[CLIENTS];
   for (int i = 0; i < CLIENTS; i++) {
-    char body[128];
-    snprintf(body, sizeof body, "{\"packet\":\"%s\",\"member\":\"u%d\"}", ten, i);
-    easy[i] = request("/redpacket/claim", TOKEN, body, &out[i], &hdrs[i]);
-    curl_multi_add_handle(m, easy[i]);
+    snprintf(bodies[i], sizeof bodies[i], "{\"packet\":\"%s\",\"member\":\"u%d\"}", ten, i);
+    body_of[i] = bodies[i];
   }
-  int running = 1;
-  while (running) {
-    curl_multi_perform(m, &running);
-    if (running)
-      curl_multi_poll(m, NULL, 0, 1000, NULL);
-  }
+  http_call_many(url, "/redpacket/claim", TOKEN, body_of, CLIENTS, TIMEOUT_MS, out, codes);
   int ok = 0, empty = 0, winner = -1;
   int64_t sum = 0;
   for (int i = 0; i < CLIENTS; i++) {
-    long code = 0;
-    curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &code);
+    long code = codes[i];
     if (code == 200) {
       json_t *j = json_loads(out[i].data, 0, NULL);
       assert_non_null(j);
@@ -184,7 +114,7 @@ static void test_concurrent_claims(void **state) {
       assert_true(fen >= 1 && seq >= 1 && seq <= 10);
       char q[160];
       snprintf(q, sizeof q, "SELECT fen FROM claims WHERE member = '%s' AND seq = %lld", member, (long long)seq);
-      assert_int_equal(sql_int(q), fen); /* acknowledged = stored */
+      assert_int_equal(db_int(db, q), fen); /* acknowledged = stored */
       json_decref(j);
       sum += fen;
       ok++;
@@ -194,29 +124,25 @@ static void test_concurrent_claims(void **state) {
     } else {
       fail_msg("client %d: %ld %s", i, code, out[i].data);
     }
-    curl_multi_remove_handle(m, easy[i]);
-    curl_easy_cleanup(easy[i]);
-    curl_slist_free_all(hdrs[i]);
   }
-  curl_multi_cleanup(m);
   assert_int_equal(ok, 10);
   assert_int_equal(empty, 90);
   assert_int_equal(sum, 1000);
   /* A winner again: 409 with the share it got. */
-  struct buf b;
+  struct http_answer b;
   char body[128], want[128];
   snprintf(body, sizeof body, "{\"packet\":\"%s\",\"member\":\"u%d\"}", ten, winner);
   assert_int_equal(call("/redpacket/claim", TOKEN, body, &b), 409);
   char q[128];
   snprintf(q, sizeof q, "SELECT fen FROM claims WHERE member = 'u%d'", winner);
-  int64_t fen = sql_int(q);
+  int64_t fen = db_int(db, q);
   snprintf(want, sizeof want, "{\"error\":\"already claimed\",\"fen\":%lld,\"amount\":\"%lld.%02lld\"}",
            (long long)fen, (long long)fen / 100, (long long)fen % 100);
   assert_string_equal(b.data, want);
   /* The ledger: 10 claims, 10.00 元, balanced. */
-  assert_int_equal(sql_int("SELECT claims FROM rp_balance WHERE packet = (SELECT id FROM packets WHERE note = 'ten')"), 10);
-  assert_int_equal(sql_int("SELECT claimed FROM rp_balance WHERE packet = (SELECT id FROM packets WHERE note = 'ten')"), 1000);
-  assert_int_equal(sql_int("SELECT count(*) FROM packets p JOIN rp_balance b ON b.packet = p.id "
+  assert_int_equal(db_int(db, "SELECT claims FROM rp_balance WHERE packet = (SELECT id FROM packets WHERE note = 'ten')"), 10);
+  assert_int_equal(db_int(db, "SELECT claimed FROM rp_balance WHERE packet = (SELECT id FROM packets WHERE note = 'ten')"), 1000);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM packets p JOIN rp_balance b ON b.packet = p.id "
                            "WHERE b.claimed != p.claimed_fen OR b.claims != p.claimed_count"), 0);
   /* Each winner's payout at the webhook: signed, keyed by bill number,
    * with its share. */
@@ -242,7 +168,7 @@ static void test_concurrent_claims(void **state) {
     assert_string_equal(json_string_value(json_object_get(j, "id")), key);
     assert_string_equal(json_string_value(json_object_get(p, "billno")), key);
     snprintf(q, sizeof q, "SELECT fen FROM claims WHERE billno = '%s'", key);
-    assert_int_equal(json_integer_value(json_object_get(p, "fen")), sql_int(q));
+    assert_int_equal(json_integer_value(json_object_get(p, "fen")), db_int(db, q));
     assert_string_equal(r.url, "/payout");
     json_decref(j);
     sink_req_free(&r);
@@ -251,7 +177,7 @@ static void test_concurrent_claims(void **state) {
 
 static void test_expired(void **state) {
   (void)state;
-  struct buf b;
+  struct http_answer b;
   char body[128];
   /* The short packet expires 2 s after the daemon started. */
   sleep(2);
@@ -259,17 +185,10 @@ static void test_expired(void **state) {
   assert_int_equal(call("/redpacket/claim", TOKEN, body, &b), 410);
   assert_string_equal(b.data, "{\"error\":\"expired\"}");
   /* The refund job closes it: claims + refund == total. */
-  for (int i = 0; i < 50 && sql_int("SELECT count(*) FROM rp_balance WHERE refund IS NOT NULL") == 0; i++)
+  for (int i = 0; i < 50 && db_int(db, "SELECT count(*) FROM rp_balance WHERE refund IS NOT NULL") == 0; i++)
     usleep(100000);
-  assert_int_equal(sql_int("SELECT refund FROM packets WHERE note = 'short'"), 100);
-  assert_int_equal(sql_int("SELECT count(*) FROM rp_balance WHERE refund IS NOT NULL AND claimed + refund != total"), 0);
-}
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  assert_int_equal(db_int(db, "SELECT refund FROM packets WHERE note = 'short'"), 100);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM rp_balance WHERE refund IS NOT NULL AND claimed + refund != total"), 0);
 }
 
 static int setup(void **state) {
@@ -294,42 +213,20 @@ static int setup(void **state) {
   setenv("QUN_TEST_LISTEN_TOKEN", TOKEN, 1);
   setenv("QUN_TEST_PAY_SECRET", SECRET, 1);
   srand((unsigned)getpid());
-  int port = 20000 + rand() % 20000;
-  char listen[64];
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-  snprintf(url, sizeof url, "http://%s", listen);
-  daemon_pid = fork();
-  if (daemon_pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 2);
-    execl(getenv("QUN_BIN"), "qun", "run", playbook, "--config", config, "--db", db, "--listen", listen,
-          (char *)NULL);
-    _exit(127);
-  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  struct buf b;
-  for (int i = 0; i < 100; i++) { /* until it listens */
-    struct curl_slist *h;
-    CURL *c = request("/healthz", NULL, NULL, &b, &h);
-    int ok = curl_easy_perform(c) == CURLE_OK;
-    curl_easy_cleanup(c);
-    curl_slist_free_all(h);
-    if (ok) {
-      packet_id("ten", ten, sizeof ten);
-      packet_id("short", short_one, sizeof short_one);
-      return 0;
-    }
-    usleep(50000);
-  }
-  return -1;
+  /* One try: the playbook makes its packets when it starts. */
+  const char *args[] = {"run", playbook, "--config", config, "--db", db, NULL};
+  if (listen_start(args, 1, &daemon_pid, url, sizeof url) < 0)
+    return -1;
+  packet_id("ten", ten, sizeof ten);
+  packet_id("short", short_one, sizeof short_one);
+  return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
   if (daemon_pid > 0) {
-    kill(daemon_pid, SIGTERM);
-    int st;
-    waitpid(daemon_pid, &st, 0);
+    int st = listen_stop(daemon_pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   }
   sink_stop(sink);

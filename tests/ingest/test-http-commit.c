@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "db.h"
+
 #include "ingest/http.h"
 #include "store/store.h"
 
@@ -209,19 +211,6 @@ static int client_done(struct client *c) {
   return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
 }
 
-static int64_t count(const char *sql) {
-  sqlite3 *d;
-  sqlite3_stmt *s;
-  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
-  sqlite3_busy_timeout(d, 5000);
-  assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &s, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-  int64_t n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(d);
-  return n;
-}
-
 static void exec(const char *sql) {
   sqlite3 *d;
   assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
@@ -297,7 +286,7 @@ static void test_answer_after_commit(void **state) {
   usleep(300 * 1000);
   assert_false(client_done(&a)); /* not answered before its commit ends */
   assert_false(client_done(&b));
-  assert_int_equal(count("SELECT count(*) FROM events"), 0); /* nor visible */
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 0); /* nor visible */
   hold_release();
   pthread_join(a.t, NULL);
   pthread_join(b.t, NULL);
@@ -310,8 +299,8 @@ static void test_answer_after_commit(void **state) {
   assert_int_equal(commits_ok, 2);
   assert_int_equal(commits_failed, 0);
   assert_int_equal(dispatched, 2);
-  assert_int_equal(count("SELECT count(*) FROM events"), 2);
-  assert_int_equal(count("SELECT count(DISTINCT ext_id) FROM events"), 2);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 2);
+  assert_int_equal(db_int(db, "SELECT count(DISTINCT ext_id) FROM events"), 2);
 }
 
 static void test_failing_commit(void **state) {
@@ -339,7 +328,7 @@ static void test_failing_commit(void **state) {
   assert_int_equal(b.code, 503);
   assert_non_null(strstr(a.answer, "{\"error\":\"the events could not be stored ("));
   assert_non_null(strstr(b.answer, "): retry\"}"));
-  assert_int_equal(count("SELECT count(*) FROM events"), 1); /* x alone */
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 1); /* x alone */
   /* The endpoint goes on: b's retry is stored. */
   client_start(&c, "/events", "{\"id\":\"b\",\"type\":\"checkin\",\"member\":\"m3\"}");
   pthread_join(c.t, NULL);
@@ -347,8 +336,8 @@ static void test_failing_commit(void **state) {
   stop_endpoint();
   assert_int_equal(commits_ok, 2);
   assert_int_equal(commits_failed, 1);
-  assert_int_equal(count("SELECT count(*) FROM events"), 2);
-  assert_int_equal(count("SELECT count(*) FROM events WHERE ext_id IN ('a1', 'a2')"), 0);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 2);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events WHERE ext_id IN ('a1', 'a2')"), 0);
 }
 
 static void test_stop_during_commit(void **state) {
@@ -365,7 +354,7 @@ static void test_stop_during_commit(void **state) {
   assert_int_equal(a.code, 202);
   join_loop();
   assert_int_equal(commits_ok, 1);
-  assert_int_equal(count("SELECT count(*) FROM events"), 1);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 1);
 }
 
 int main(void) {

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -18,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "listen.h"
+
 #define TOKEN "test-token-0123456789abcdef"
 #define CLIENTS 50
 #define PER_CLIENT 20
@@ -25,71 +27,15 @@
 static char dir[64], db[128], transcript[128], config[128], url[128];
 static pid_t daemon_pid;
 
-struct buf {
-  char data[4096];
-  size_t len;
-};
+#define TIMEOUT_MS 20000
 
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  struct buf *b = ud;
-  size_t k = size * n;
-  if (b->len + k < sizeof b->data) {
-    memcpy(b->data + b->len, p, k);
-    b->len += k;
-    b->data[b->len] = '\0';
-  }
-  return k;
-}
-
-static CURL *request(const char *path, const char *token, const char *body, struct buf *out,
-                     struct curl_slist **hdrs) {
-  CURL *c = curl_easy_init();
-  char u[256], auth[128];
-  snprintf(u, sizeof u, "%s%s", url, path);
-  curl_easy_setopt(c, CURLOPT_URL, u);
-  *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-  if (token) {
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    *hdrs = curl_slist_append(*hdrs, auth);
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
-  if (body)
-    curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-  out->len = 0;
-  out->data[0] = '\0';
-  return c;
-}
-
-static long call(const char *path, const char *token, const char *body, struct buf *out) {
-  struct curl_slist *h;
-  CURL *c = request(path, token, body, out, &h);
-  long code = 0;
-  assert_int_equal(curl_easy_perform(c), CURLE_OK);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(h);
-  return code;
-}
-
-static int64_t count(const char *sql) {
-  sqlite3 *d;
-  sqlite3_stmt *s;
-  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
-  sqlite3_busy_timeout(d, 5000);
-  assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &s, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-  int64_t n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(d);
-  return n;
+static long call(const char *path, const char *token, const char *body, struct http_answer *out) {
+  return http_call(url, path, token, body, TIMEOUT_MS, out);
 }
 
 static void test_bad_requests(void **state) {
   (void)state;
-  struct buf b;
+  struct http_answer b;
   assert_int_equal(call("/healthz", NULL, NULL, &b), 200);
   assert_string_equal(b.data, "{\"ok\":true}");
   static const struct { const char *token, *body; long code; const char *answer; } cases[] = {
@@ -117,52 +63,36 @@ static void test_bad_requests(void **state) {
   memcpy(big, "{\"type\":\"hello\",\"member\":\"m1\"}", 30);
   assert_int_equal(call("/events", TOKEN, big, &b), 413);
   assert_string_equal(b.data, "{\"error\":\"the body is over the limit of 2048 bytes (listen.max_body)\"}");
-  assert_int_equal(count("SELECT count(*) FROM events"), 0); /* nothing stored */
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), 0); /* nothing stored */
 }
 
 static void test_concurrent_clients(void **state) {
   (void)state;
-  CURLM *m = curl_multi_init();
-  CURL *easy[CLIENTS];
-  struct buf out[CLIENTS];
-  struct curl_slist *hdrs[CLIENTS];
+  static struct http_answer out[CLIENTS];
+  char bodies[CLIENTS][256];
+  const char *body_of[CLIENTS];
+  long codes[CLIENTS];
   int acked = 0;
   for (int round = 0; round < PER_CLIENT; round++) {
     for (int i = 0; i < CLIENTS; i++) {
-      char body[256];
-      snprintf(body, sizeof body,
+      snprintf(bodies[i], sizeof bodies[i],
                "{\"id\":\"c%d-r%d\",\"type\":\"hello\",\"member\":\"m%d\",\"data\":{\"round\":%d}}", i,
                round, i, round);
-      easy[i] = request("/events", TOKEN, body, &out[i], &hdrs[i]);
-      curl_multi_add_handle(m, easy[i]);
+      body_of[i] = bodies[i];
     }
-    int running = 1;
-    while (running) {
-      curl_multi_perform(m, &running);
-      if (running)
-        curl_multi_poll(m, NULL, 0, 1000, NULL);
-    }
-    for (int i = 0; i < CLIENTS; i++) {
-      long code = 0;
-      curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &code);
-      if (code == 202 && strcmp(out[i].data, "{\"stored\":1}") == 0)
+    http_call_many(url, "/events", TOKEN, body_of, CLIENTS, TIMEOUT_MS, out, codes);
+    for (int i = 0; i < CLIENTS; i++)
+      if (codes[i] == 202 && strcmp(out[i].data, "{\"stored\":1}") == 0)
         acked++;
-      curl_multi_remove_handle(m, easy[i]);
-      curl_easy_cleanup(easy[i]);
-      curl_slist_free_all(hdrs[i]);
-    }
   }
-  curl_multi_cleanup(m);
   assert_int_equal(acked, CLIENTS * PER_CLIENT);
   /* A retry of an acknowledged event does not store it twice. */
-  struct buf b;
+  struct http_answer b;
   assert_int_equal(call("/events", TOKEN, "{\"id\":\"c0-r0\",\"type\":\"hello\",\"member\":\"m0\",\"data\":{\"round\":0}}", &b), 202);
-  assert_int_equal(count("SELECT count(*) FROM events"), CLIENTS * PER_CLIENT);
-  assert_int_equal(count("SELECT count(DISTINCT ext_id) FROM events"), CLIENTS * PER_CLIENT);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM events"), CLIENTS * PER_CLIENT);
+  assert_int_equal(db_int(db, "SELECT count(DISTINCT ext_id) FROM events"), CLIENTS * PER_CLIENT);
   /* The playbook heard each one once (stop the daemon to settle the file). */
-  kill(daemon_pid, SIGTERM);
-  int st;
-  waitpid(daemon_pid, &st, 0);
+  int st = listen_stop(daemon_pid);
   daemon_pid = 0;
   assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   FILE *f = fopen(transcript, "r");
@@ -190,49 +120,14 @@ static int setup(void **state) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   char playbook[512];
   snprintf(playbook, sizeof playbook, "%s/tests/cli/fixtures/hello.lua", getenv("QUN_SRC"));
-  /* A port below the kernel's ephemeral range (32768-60999 by default),
-   * where client sockets of other tests cannot hold it; another one if
-   * the daemon still cannot listen there. */
-  for (int attempt = 0; attempt < 5; attempt++) {
-    char listen[64];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", 20000 + rand() % 12000);
-    snprintf(url, sizeof url, "http://%s", listen);
-    daemon_pid = fork();
-    if (daemon_pid == 0) {
-      int null = open("/dev/null", O_WRONLY);
-      dup2(null, 2);
-      execl(getenv("QUN_BIN"), "qun", "run", playbook, "--config", config, "--db", db, "--transcript",
-            transcript, "--listen", listen, (char *)NULL);
-      _exit(127);
-    }
-    struct buf b;
-    int exited = 0;
-    for (int i = 0; i < 100 && !exited; i++) { /* until it listens */
-      struct curl_slist *h;
-      CURL *c = request("/healthz", NULL, NULL, &b, &h);
-      int ok = curl_easy_perform(c) == CURLE_OK;
-      curl_easy_cleanup(c);
-      curl_slist_free_all(h);
-      if (ok)
-        return 0;
-      exited = waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid; /* it could not listen */
-      usleep(50000);
-    }
-    if (!exited) {
-      kill(daemon_pid, SIGTERM);
-      waitpid(daemon_pid, NULL, 0);
-    }
-    daemon_pid = 0;
-  }
-  return -1;
+  const char *args[] = {"run", playbook, "--config", config, "--db", db, "--transcript", transcript, NULL};
+  return listen_start(args, 5, &daemon_pid, url, sizeof url);
 }
 
 static int teardown(void **state) {
   (void)state;
-  if (daemon_pid > 0) {
-    kill(daemon_pid, SIGTERM);
-    waitpid(daemon_pid, NULL, 0);
-  }
+  if (daemon_pid > 0)
+    listen_stop(daemon_pid);
   curl_global_cleanup();
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

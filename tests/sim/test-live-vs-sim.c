@@ -22,15 +22,9 @@
 #include "host/config.h"
 #include "sim/sim.h"
 #include "sink.h"
+#include "textfile.h"
 
 static char dir[64], playbook[128], config[128], db[128], transcript[128];
-
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
 
 /* "channel|to|text" of each send line whose due is in [from, to), in order. */
 static int sends(json_t *lines, int64_t from, int64_t to, char out[][160], int max) {
