@@ -10,10 +10,11 @@ trap 'for p in $pids; do kill $p 2>/dev/null || true; done; sleep 0.2; rm -rf "$
 now_ms() { date +%s%3N; }
 
 # nginx_start PORT: nginx on 127.0.0.1:PORT answering every request (any
-# method) 200 with a WeCom-style success body, one worker per core,
-# connections kept alive.
+# method) 200 with a WeCom-style success body, and GET /index.json with a
+# small static file; one worker per core, connections kept alive.
 nginx_start() {
-  mkdir -p "$TMP/nginx"
+  mkdir -p "$TMP/nginx" "$TMP/www"
+  echo '{"ok":true}' >"$TMP/www/index.json"
   cat >"$TMP/nginx.conf" <<CONF
 worker_processes auto;
 daemon off;
@@ -31,6 +32,7 @@ http {
   server {
     listen 127.0.0.1:$1;
     location / { default_type application/json; return 200 '{"errcode":0,"errmsg":"ok"}'; }
+    location = /index.json { root $TMP/www; }
   }
 }
 CONF
