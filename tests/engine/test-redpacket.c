@@ -26,6 +26,7 @@
 #include "host/config.h"
 #include "host/run.h"
 #include "store/store.h"
+#include "scratch.h"
 
 static char dir[64], transcript[128], dbpath[128], cfgpath[128];
 
@@ -137,9 +138,7 @@ static int teardown(void **state) {
     fprintf(stderr, "kept %s\n", dir);
     return 0;
   }
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 /* ---- countdown ---- */

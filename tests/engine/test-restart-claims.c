@@ -29,6 +29,7 @@
 #include "listen.h"
 #include "sink.h"
 #include "textfile.h"
+#include "scratch.h"
 
 #define TOKEN "restart-token-0123456789abcdef"
 #define PACKETS 4
@@ -297,9 +298,7 @@ static int teardown(void **state) {
   (void)state;
   sink_stop(sink);
   curl_global_cleanup();
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return scratch_remove(dir);
 }
 
 int main(void) {

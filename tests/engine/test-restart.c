@@ -25,6 +25,7 @@
 
 #include "sink.h"
 #include "textfile.h"
+#include "scratch.h"
 
 static char dir[256], playbook[300], config[300], db[300], transcript[300];
 static struct sink *sink;
@@ -227,9 +228,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   sink_stop(sink);
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return scratch_remove(dir);
 }
 
 int main(void) {

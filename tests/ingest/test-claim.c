@@ -26,6 +26,7 @@
 #include "listen.h"
 #include "sink.h"
 #include "textfile.h"
+#include "scratch.h"
 
 #define TOKEN "claim-token-0123456789abcdef"
 #define SECRET "payout-secret-0123456789"
@@ -231,9 +232,7 @@ static int teardown(void **state) {
   }
   sink_stop(sink);
   curl_global_cleanup();
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 int main(void) {

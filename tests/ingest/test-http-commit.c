@@ -23,6 +23,7 @@
 
 #include "ingest/http.h"
 #include "store/store.h"
+#include "scratch.h"
 
 #define TOKEN "test-token-0123456789abcdef"
 
@@ -267,9 +268,7 @@ static int teardown(void **state) {
     loop_running = 0;
   }
   qun_store_close(st);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 static void test_answer_after_commit(void **state) {

@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "listen.h"
+#include "scratch.h"
 
 #define TOKEN "test-token-0123456789abcdef"
 #define CLIENTS 50
@@ -129,9 +130,7 @@ static int teardown(void **state) {
   if (daemon_pid > 0)
     listen_stop(daemon_pid);
   curl_global_cleanup();
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 int main(void) {

@@ -14,6 +14,7 @@
 #include "core/tz.h"
 #include "ingest/import.h"
 #include "store/store.h"
+#include "scratch.h"
 
 static char data[512], dir[64];
 
@@ -135,9 +136,7 @@ static int setup(void **s) {
 
 static int teardown(void **s) {
   (void)s;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 int main(void) {

@@ -23,6 +23,7 @@
 #include "sim/sim.h"
 #include "sink.h"
 #include "textfile.h"
+#include "scratch.h"
 
 static char dir[64], playbook[128], config[128], db[128], transcript[128];
 
@@ -172,9 +173,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return scratch_remove(dir);
 }
 
 int main(void) {

@@ -21,6 +21,7 @@
 #include "sim/report.h"
 #include "sim/summary.h"
 #include "sim/timeline.h"
+#include "scratch.h"
 
 static char dir[64];
 static char chromium[512];
@@ -532,9 +533,7 @@ static int teardown(void **state) {
     fprintf(stderr, "kept %s\n", dir);
     return 0;
   }
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return scratch_remove(dir);
 }
 
 int main(void) {

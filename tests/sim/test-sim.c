@@ -17,6 +17,7 @@
 #include "core/tz.h"
 #include "host/config.h"
 #include "sim/sim.h"
+#include "scratch.h"
 
 static char dir[64];
 
@@ -262,9 +263,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return scratch_remove(dir);
 }
 
 int main(void) {

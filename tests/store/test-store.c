@@ -17,6 +17,7 @@
 
 #include "core/err.h"
 #include "store/store.h"
+#include "scratch.h"
 
 static char dir[64], path[128];
 
@@ -30,9 +31,7 @@ static int setup(void **s) {
 
 static int teardown(void **s) {
   (void)s;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd);
+  return scratch_remove(dir);
 }
 
 static int pragma_int(const char *p, const char *pragma) {
